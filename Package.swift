@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point down only: Tensor ← NN ← Optim ← Models ← Training ← Workbench ← echox.
+let package = Package(
+    name: "EchoXWorkbench",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "echox", targets: ["echox"]),
+        .library(name: "Workbench", targets: ["Workbench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - System libraries
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CSndfile", path: "Sources/CSndfile", pkgConfig: "sndfile",
+                       providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline",
+                       providers: [.apt(["libreadline-dev"])]),
+
+        // MARK: - Core
+        .target(name: "Tensor", dependencies: ["CBLAS"]),
+        .target(name: "NN", dependencies: ["Tensor"]),
+        .target(name: "Optim", dependencies: ["Tensor", "NN"]),
+        .target(name: "Formats", dependencies: ["Tensor"]),
+        .target(name: "Tokenizers", dependencies: ["Formats"]),
+        .target(name: "Audio", dependencies: ["CSndfile", "Tensor"]),
+        .target(name: "Models", dependencies: ["NN", "Formats", "Tokenizers"]),
+        .target(name: "Units", dependencies: ["Audio", "NN", "Optim", "Models"]),
+        .target(name: "Training", dependencies: ["Models", "Optim", "Formats", "Units"]),
+        .target(name: "Evaluation", dependencies: ["Training"]),
+        .target(name: "Workbench", dependencies: ["Training", "Evaluation"]),
+        .executableTarget(name: "echox", dependencies: [
+            "Workbench", "CReadline",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: - Tests
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensor"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Tensor"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Formats"]),
+        .testTarget(name: "AudioTests", dependencies: ["Audio"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Formats", "Tokenizers"]),
+        .testTarget(name: "UnitsTests", dependencies: ["Units", "Audio"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Optim", "NN", "Tensor", "Formats"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,1 @@
+// Module Audio: see DESIGN.md §2.

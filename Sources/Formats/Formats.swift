@@ -1,0 +1,1 @@
+// Module Formats: see DESIGN.md §2.

@@ -1,0 +1,1 @@
+// Module Models: see DESIGN.md §2.

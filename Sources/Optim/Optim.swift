@@ -1,0 +1,1 @@
+// Module Optim: see DESIGN.md §2.

@@ -1,0 +1,106 @@
+import CBLAS
+
+// MARK: - Matrix products through cblas_sgemm (forward and backward side by side)
+
+/// C[M×N] = alpha · op(A) · op(B) + beta · C, row-major; op transposes without copying.
+@inline(__always)
+public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                 _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+                 beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+extension Tensor {
+    /// Batched matrix product of the last two dimensions: op(a)[…, M, K] · op(b)[…, K, N].
+    /// Leading dimensions must be equal, or `b` must be a plain matrix shared by every batch.
+    public func matmul(_ b: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
+        let a = self
+        precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
+        let (ar, ac) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
+        let (br, bc) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        let (m, k) = transposeSelf ? (ac, ar) : (ar, ac)
+        let (kb, n) = transposeOther ? (bc, br) : (br, bc)
+        precondition(k == kb, "matmul inner sizes differ: \(a.shape)\(transposeSelf ? "ᵀ" : "") · \(b.shape)\(transposeOther ? "ᵀ" : "")")
+        let batchShape = Array(a.shape.dropLast(2))
+        let batches = batchShape.reduce(1, *)
+        let sharedB = b.rank == 2 && batches > 1
+        precondition(sharedB || Array(b.shape.dropLast(2)) == batchShape, "matmul batch shapes differ: \(a.shape) and \(b.shape)")
+        let out = Tensor.empty(batchShape + [m, n])
+        let pa = a.data, pb = b.data, po = out.data
+        let aStride = ar * ac, bStride = sharedB ? 0 : br * bc
+        if sharedB && !transposeSelf {
+            // One tall product: the batch folds into the rows of A.
+            gemm(transA: false, transB: transposeOther, m: batches * m, n: n, k: k, pa, lda: ac, pb, ldb: bc, po, ldc: n)
+        } else {
+            for i in 0..<batches {
+                gemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k,
+                     pa + i * aStride, lda: ac, pb + i * bStride, ldb: bc, po + i * m * n, ldc: n)
+            }
+        }
+        return Tensor.result(out, parents: [a, b]) { g in
+            let pg = g.data
+            if a.requiresGrad {
+                let ga = Tensor.empty(a.shape), pga = ga.data
+                if sharedB && !transposeSelf { // dA = dC · op(B)ᵀ over all rows at once
+                    gemm(transA: false, transB: !transposeOther, m: batches * ar, n: ac, k: n, pg, lda: n, pb, ldb: bc, pga, ldc: ac)
+                } else { for i in 0..<batches {
+                    if transposeSelf { // dA = op(B) · dCᵀ
+                        gemm(transA: transposeOther, transB: true, m: ar, n: ac, k: n,
+                             pb + i * bStride, lda: bc, pg + i * m * n, ldb: n, pga + i * aStride, ldc: ac)
+                    } else {           // dA = dC · op(B)ᵀ
+                        gemm(transA: false, transB: !transposeOther, m: ar, n: ac, k: n,
+                             pg + i * m * n, lda: n, pb + i * bStride, ldb: bc, pga + i * aStride, ldc: ac)
+                    }
+                } }
+                a.accumulateGrad(ga)
+            }
+            if b.requiresGrad {
+                let gb = Tensor(zeros: b.shape), pgb = gb.data
+                if sharedB && !transposeSelf {
+                    if transposeOther { // dB = dCᵀ · A over all rows
+                        gemm(transA: true, transB: false, m: br, n: bc, k: batches * m, pg, lda: n, pa, ldb: ac, pgb, ldc: bc)
+                    } else {            // dB = Aᵀ · dC over all rows
+                        gemm(transA: true, transB: false, m: br, n: bc, k: batches * m, pa, lda: ac, pg, ldb: n, pgb, ldc: bc)
+                    }
+                } else {
+                    for i in 0..<batches {
+                        let beta: Float = sharedB ? 1 : 0
+                        if transposeOther { // dB = dCᵀ · op(A)
+                            gemm(transA: true, transB: transposeSelf, m: br, n: bc, k: m,
+                                 pg + i * m * n, lda: n, pa + i * aStride, ldb: ac, beta: beta, pgb + i * bStride, ldc: bc)
+                        } else {            // dB = op(A)ᵀ · dC
+                            gemm(transA: !transposeSelf, transB: false, m: br, n: bc, k: m,
+                                 pa + i * aStride, lda: ac, pg + i * m * n, ldb: n, beta: beta, pgb + i * bStride, ldc: bc)
+                        }
+                    }
+                }
+                b.accumulateGrad(gb)
+            }
+        }
+    }
+
+    /// x[…, in] · weightᵀ + bias, with weight stored [out, in] as in PyTorch checkpoints.
+    public func linear(_ weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        let y = matmul(weight, transposeOther: true)
+        guard let bias else { return y }
+        return y + bias
+    }
+}
+
+// MARK: - Shape-only reshaping that a 2-D matmul needs
+
+extension Tensor {
+    /// The same values in another shape (shares storage); one dimension may be -1.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        var s = newShape
+        if let i = s.firstIndex(of: -1) {
+            let known = s.enumerated().filter { $0.offset != i }.map(\.element).reduce(1, *)
+            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
+            s[i] = count / known
+        }
+        precondition(s.reduce(1, *) == count, "cannot reshape \(shape) (\(count) elements) to \(newShape)")
+        let out = Tensor(shape: s, storage: storage)
+        return Tensor.result(out, parents: [self]) { g in self.accumulateGrad(g) }
+    }
+}

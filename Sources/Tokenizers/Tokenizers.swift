@@ -1,0 +1,1 @@
+// Module Tokenizers: see DESIGN.md §2.

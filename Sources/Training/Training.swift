@@ -1,0 +1,1 @@
+// Module Training: see DESIGN.md §2.

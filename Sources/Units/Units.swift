@@ -1,0 +1,1 @@
+// Module Units: see DESIGN.md §2.

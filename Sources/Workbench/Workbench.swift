@@ -1,0 +1,1 @@
+// Module Workbench: see DESIGN.md §2.
