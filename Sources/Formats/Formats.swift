@@ -1,1 +1,0 @@
-// Module Formats: see DESIGN.md §2.
