@@ -1,1 +1,0 @@
-// Module NN: see DESIGN.md §2.
