@@ -87,6 +87,13 @@ extension Tensor {
         return order
     }
 
+    /// Multiplies the accumulated gradient by `factor` in place (copying it first if shared).
+    public func scaleGrad(by factor: Float) {
+        guard let g = grad else { return }
+        if !gradIsOwned { grad = g.copy(); gradIsOwned = true }
+        Kernels.scale(grad!.data, by: factor, into: grad!.data, count: count)
+    }
+
     /// Forgets the accumulated gradient.
     public func zeroGrad() {
         grad = nil

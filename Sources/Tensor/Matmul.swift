@@ -24,7 +24,7 @@ extension Tensor {
         precondition(k == kb, "matmul inner sizes differ: \(a.shape)\(transposeSelf ? "ᵀ" : "") · \(b.shape)\(transposeOther ? "ᵀ" : "")")
         let batchShape = Array(a.shape.dropLast(2))
         let batches = batchShape.reduce(1, *)
-        let sharedB = b.rank == 2 && batches > 1
+        let sharedB = b.rank == 2 && a.rank > 2
         precondition(sharedB || Array(b.shape.dropLast(2)) == batchShape, "matmul batch shapes differ: \(a.shape) and \(b.shape)")
         let out = Tensor.empty(batchShape + [m, n])
         let pa = a.data, pb = b.data, po = out.data

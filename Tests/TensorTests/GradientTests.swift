@@ -1,5 +1,5 @@
 import XCTest
-@testable import Tensor
+import Tensor
 
 /// Every differentiable op in Tensor goes through the one finite-difference checker.
 final class GradientTests: XCTestCase {

@@ -1,0 +1,117 @@
+import Foundation
+import NN
+import Tensor
+
+/// Shape of a Llama-style decoder. Coding keys are the GGUF metadata names (without the
+/// `llama.` prefix) so that configs read straight from model files.
+public struct LlamaConfig: Codable, Equatable, Sendable {
+    public var vocabSize: Int
+    public var dim: Int
+    public var layers: Int
+    public var heads: Int
+    public var kvHeads: Int
+    public var ffnDim: Int
+    public var ropeBase: Float = 10_000
+    public var ropeLayout: RoPE.Layout = .interleaved
+    public var normEps: Float = 1e-5
+    public var tiedEmbeddings = false
+    public var contextLength = 2048
+
+    enum CodingKeys: String, CodingKey {
+        case vocabSize = "vocab_size", dim = "embedding_length", layers = "block_count"
+        case heads = "attention.head_count", kvHeads = "attention.head_count_kv"
+        case ffnDim = "feed_forward_length", ropeBase = "rope.freq_base", ropeLayout = "rope.layout"
+        case normEps = "attention.layer_norm_rms_epsilon", tiedEmbeddings = "tied_embeddings"
+        case contextLength = "context_length"
+    }
+
+    public init(vocabSize: Int, dim: Int, layers: Int, heads: Int, kvHeads: Int, ffnDim: Int,
+                ropeBase: Float = 10_000, ropeLayout: RoPE.Layout = .interleaved, normEps: Float = 1e-5,
+                tiedEmbeddings: Bool = false, contextLength: Int = 2048) {
+        self.vocabSize = vocabSize; self.dim = dim; self.layers = layers
+        self.heads = heads; self.kvHeads = kvHeads; self.ffnDim = ffnDim
+        self.ropeBase = ropeBase; self.ropeLayout = ropeLayout; self.normEps = normEps
+        self.tiedEmbeddings = tiedEmbeddings; self.contextLength = contextLength
+    }
+
+    public var headDim: Int { dim / heads }
+
+    /// A small model for tests and demos (trains in seconds on 2 cores).
+    public static func tiny(vocabSize: Int) -> LlamaConfig {
+        LlamaConfig(vocabSize: vocabSize, dim: 64, layers: 2, heads: 4, kvHeads: 2, ffnDim: 172, contextLength: 256)
+    }
+}
+
+/// One pre-norm decoder block: x + attn(norm(x)), then x + mlp(norm(x)).
+public final class LlamaBlock: Module {
+    public let attentionNorm: RMSNorm
+    public let attention: MultiHeadAttention
+    public let mlpNorm: RMSNorm
+    public let mlp: SwiGLU
+
+    public init(_ config: LlamaConfig, rope: RoPE, rng: inout SeededRandom) {
+        attentionNorm = RMSNorm(config.dim, eps: config.normEps)
+        attention = MultiHeadAttention(dim: config.dim, heads: config.heads, kvHeads: config.kvHeads, rope: rope, rng: &rng)
+        mlpNorm = RMSNorm(config.dim, eps: config.normEps)
+        mlp = SwiGLU(dim: config.dim, hidden: config.ffnDim, rng: &rng)
+    }
+
+    public func callAsFunction(_ x: Tensor, cache: KVCache?, keyPadding: Mask?) -> Tensor {
+        let h = x + attention(attentionNorm(x), cache: cache, keyPadding: keyPadding)
+        return h + mlp(mlpNorm(h))
+    }
+}
+
+/// A Llama-style causal language model.
+public final class LlamaModel: Module {
+    public let config: LlamaConfig
+    public let embedding: Embedding     // [V, C]
+    public let layers: [LlamaBlock]
+    public let norm: RMSNorm
+    public let output: Linear?          // [V, C]; nil when tied to the embedding
+
+    public init(_ config: LlamaConfig, seed: UInt64 = 0) {
+        var rng = SeededRandom(seed: seed)
+        self.config = config
+        let rope = RoPE(headDim: config.headDim, base: config.ropeBase, layout: config.ropeLayout)
+        embedding = Embedding(config.vocabSize, config.dim, rng: &rng)
+        layers = (0..<config.layers).map { _ in LlamaBlock(config, rope: rope, rng: &rng) }
+        norm = RMSNorm(config.dim, eps: config.normEps)
+        output = config.tiedEmbeddings ? nil : Linear(config.dim, config.vocabSize, bias: false, rng: &rng)
+    }
+
+    /// Final hidden states [B, T, C] (after the last norm) for input embeddings [B, T, C].
+    public func hiddenStates(embeddings x: Tensor, caches: [KVCache]? = nil, keyPadding: Mask? = nil) -> Tensor {
+        var h = x
+        for (i, layer) in layers.enumerated() { h = layer(h, cache: caches?[i], keyPadding: keyPadding) }
+        return norm(h)
+    }
+
+    /// Logits [B, T, V] from hidden states.
+    public func logits(hidden: Tensor) -> Tensor {
+        hidden.linear(output?.weight ?? embedding.weight)
+    }
+
+    /// Logits [B, T, V] for token ids of shape [B, T].
+    public func callAsFunction(_ ids: [Int32], shape: [Int], caches: [KVCache]? = nil) -> Tensor {
+        logits(hidden: hiddenStates(embeddings: embedding(ids, shape: shape), caches: caches))
+    }
+
+    /// One KV cache per layer for incremental decoding.
+    public func makeCaches(batch: Int = 1, capacity: Int? = nil) -> [KVCache] {
+        layers.map { _ in KVCache(batch: batch, capacity: capacity ?? config.contextLength, kvWidth: config.kvHeads * config.headDim) }
+    }
+
+    /// Mean next-token cross-entropy of sequences [B, T+1] (inputs are all but the last token).
+    public func languageModelLoss(_ tokens: [Int32], batch: Int) -> Tensor {
+        let t = tokens.count / batch - 1
+        var inputs: [Int32] = [], targets: [Int32] = []
+        inputs.reserveCapacity(batch * t); targets.reserveCapacity(batch * t)
+        for b in 0..<batch {
+            let row = tokens[(b * (t + 1))..<((b + 1) * (t + 1))]
+            inputs += row.dropLast()
+            targets += row.dropFirst()
+        }
+        return self(inputs, shape: [batch, t]).crossEntropy(targets: targets)
+    }
+}

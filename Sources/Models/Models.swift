@@ -1,1 +1,0 @@
-// Module Models: see DESIGN.md §2.

@@ -1,0 +1,86 @@
+import Foundation
+import Tensor
+
+/// Rotary position embedding. Pairs are rotated by angle pos·base^(−2i/D).
+public final class RoPE: @unchecked Sendable {
+    /// Which elements form a rotated pair.
+    public enum Layout: String, Codable, Sendable {
+        /// (2i, 2i+1): GGUF / llama.cpp "normal" rope and the original Llama code.
+        case interleaved
+        /// (i, i + D/2): Hugging Face checkpoints ("neox" style).
+        case halfSplit
+    }
+
+    public let headDim: Int
+    public let rotaryDim: Int
+    public let base: Float
+    public let layout: Layout
+    private var cosTable: [Float] = []   // [positions, rotaryDim/2]
+    private var sinTable: [Float] = []
+    private var cachedPositions = 0
+
+    public init(headDim: Int, rotaryDim: Int? = nil, base: Float = 10_000, layout: Layout = .interleaved) {
+        self.headDim = headDim
+        self.rotaryDim = rotaryDim ?? headDim
+        precondition(self.rotaryDim % 2 == 0 && self.rotaryDim <= headDim, "rotary dimension must be even and ≤ head size")
+        self.base = base
+        self.layout = layout
+    }
+
+    private func ensureTable(_ positions: Int) {
+        guard positions > cachedPositions else { return }
+        let half = rotaryDim / 2
+        let n = max(positions, cachedPositions * 2)
+        cosTable = Array(repeating: 0, count: n * half)
+        sinTable = cosTable
+        for p in 0..<n {
+            for i in 0..<half {
+                let theta = Double(p) * pow(Double(base), -2 * Double(i) / Double(rotaryDim))
+                cosTable[p * half + i] = Float(cos(theta))
+                sinTable[p * half + i] = Float(sin(theta))
+            }
+        }
+        cachedPositions = n
+    }
+
+    /// Rotates x [B, T, H·D] whose time step t sits at absolute position `offset + t`.
+    public func callAsFunction(_ x: Tensor, heads: Int, offset: Int = 0) -> Tensor {
+        let t = x.shape[x.rank - 2], width = x.shape[x.rank - 1]
+        precondition(width == heads * headDim, "RoPE over width \(width) with \(heads) heads of \(headDim)")
+        ensureTable(offset + t)
+        let out = Tensor.empty(x.shape)
+        rotate(x.data, out.data, rows: x.count / width, t: t, heads: heads, offset: offset, direction: 1)
+        return Tensor.result(out, parents: [x]) { g in
+            let gx = Tensor.empty(x.shape)
+            self.rotate(g.data, gx.data, rows: x.count / width, t: t, heads: heads, offset: offset, direction: -1)
+            x.accumulateGrad(gx)
+        }
+    }
+
+    /// Rotation by +θ (direction 1) or −θ (direction −1, the backward) of `rows` rows of H·D values.
+    private func rotate(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, rows: Int, t: Int, heads: Int, offset: Int, direction: Float) {
+        let half = rotaryDim / 2, d = headDim, width = heads * d
+        let (stride, pairGap) = layout == .interleaved ? (2, 1) : (1, half)
+        cosTable.withUnsafeBufferPointer { cosBuf in
+            sinTable.withUnsafeBufferPointer { sinBuf in
+                let cs = cosBuf.baseAddress!, sn = sinBuf.baseAddress!
+                parallelChunks(rows, minChunk: max(1, 8192 / width)) { s, e in
+                    for r in s..<e {
+                        let pos = offset + r % t
+                        let c = cs + pos * half, sgn = sn + pos * half
+                        for h in 0..<heads {
+                            let x = src + r * width + h * d, y = dst + r * width + h * d
+                            for i in 0..<half {
+                                let a = i * stride, b = a + pairGap
+                                let x0 = x[a], x1 = x[b], sine = sgn[i] * direction
+                                y[a] = x0 * c[i] - x1 * sine
+                                y[b] = x0 * sine + x1 * c[i]
+                            }
+                            if rotaryDim < d { for i in rotaryDim..<d { y[i] = x[i] } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Module Optim: see DESIGN.md §2.

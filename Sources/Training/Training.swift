@@ -1,1 +1,0 @@
-// Module Training: see DESIGN.md §2.
