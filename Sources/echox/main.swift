@@ -1,3 +1,7 @@
+import Foundation
 import Training
-let r = TrainBenchmark().run(log: { print($0) })
+var b = TrainBenchmark()
+let env = ProcessInfo.processInfo.environment
+if let s = env["STEPS"] { b.steps = Int(s)!; b.warmup = 0 }
+let r = b.run(log: { print($0) })
 print("echox tokens/s: \(Int(r.tokensPerSecond))   (step_ms median \(r.medianStepMilliseconds), params \(r.parameterCount), loss \(r.finalLoss))")
