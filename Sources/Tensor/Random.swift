@@ -1,12 +1,32 @@
 /// Seeded xoshiro256** generator: the same seed gives the same numbers on every run and
 /// machine. Its state is plain data so that a training run can save and restore it.
 public struct SeededRandom: RandomNumberGenerator, Codable, Equatable, Sendable {
-    public var state: [UInt64]
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     public init(seed: UInt64) {
-        var s = seed
-        state = (0..<4).map { _ in SeededRandom.splitMix(&s) }
+        var x = seed
+        s0 = SeededRandom.splitMix(&x); s1 = SeededRandom.splitMix(&x)
+        s2 = SeededRandom.splitMix(&x); s3 = SeededRandom.splitMix(&x)
     }
+
+    /// The four state words, for saving a run; setting them resumes the exact sequence.
+    public var state: [UInt64] {
+        get { [s0, s1, s2, s3] }
+        set {
+            precondition(newValue.count == 4, "a generator state has 4 words, got \(newValue.count)")
+            (s0, s1, s2, s3) = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let words = try [UInt64](from: decoder)
+        guard words.count == 4 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a generator state has 4 words"))
+        }
+        (s0, s1, s2, s3) = (words[0], words[1], words[2], words[3])
+    }
+
+    public func encode(to encoder: Encoder) throws { try state.encode(to: encoder) }
 
     static func splitMix(_ x: inout UInt64) -> UInt64 {
         x &+= 0x9E37_79B9_7F4A_7C15
@@ -16,13 +36,14 @@ public struct SeededRandom: RandomNumberGenerator, Codable, Equatable, Sendable 
         return z ^ (z >> 31)
     }
 
+    @inline(__always)
     public mutating func next() -> UInt64 {
-        let result = rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]; state[3] ^= state[1]
-        state[1] ^= state[2]; state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = rotl(state[3], 45)
+        let result = rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1
+        s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = rotl(s3, 45)
         return result
     }
 
