@@ -1,1 +1,0 @@
-// Module Tokenizers: see DESIGN.md §2.
