@@ -200,6 +200,13 @@ public final class BPETokenizer: @unchecked Sendable {
         cacheLock.unlock()
     }
 
+    /// Empties the piece cache (encoding results do not change).
+    public func clearCache() {
+        cacheLock.lock()
+        cache.removeAll()
+        cacheLock.unlock()
+    }
+
     // MARK: - Decoding
 
     /// The text of `ids`: bytes are joined first, so characters split across tokens come out whole.

@@ -64,3 +64,50 @@ final class SmolLM2GoldenTests: XCTestCase {
         XCTAssertNotEqual(tokenizer.encode("<|im_start|>", allowSpecial: false).first, 1)
     }
 }
+
+/// Round trips and speed on the real vocabulary.
+final class SmolLM2RoundTripTests: XCTestCase {
+    func testTrickyStringsRoundTrip() throws {
+        let tokenizer = try ModelVocabulary.tokenizer()
+        var texts = TrickyStrings.all
+        for line in try ModelVocabulary.golden("tokenize") { texts.append(try XCTUnwrap(line["text"] as? String)) }
+        for line in try ModelVocabulary.golden("greedy") {
+            texts.append(try XCTUnwrap(line["prompt"] as? String))
+            texts.append(try XCTUnwrap(line["greedy_text"] as? String))
+        }
+        var exact = 0
+        for text in texts {
+            let ids = tokenizer.encode(text)
+            XCTAssertEqual(tokenizer.decode(ids), text, text.debugDescription)
+            XCTAssertEqual(tokenizer.decode(tokenizer.encode(text, allowSpecial: false)), text)
+            var stream = StreamingDecoder(tokenizer: tokenizer, skipSpecial: false)
+            XCTAssertEqual(ids.map { stream.append($0) }.joined() + stream.finish(), text)
+            if tokenizer.decode(ids) == text { exact += 1 }
+        }
+        print("round trip: \(exact)/\(texts.count) exact")
+        // Individually split digits and special tokens, as the model was trained.
+        XCTAssertEqual(tokenizer.encode("2024").count, 4)
+        XCTAssertEqual(tokenizer.encode("<|im_end|>"), [2])
+    }
+
+    func testEncodingSpeed() throws {
+        let tokenizer = try ModelVocabulary.tokenizer()
+        var text = ""
+        var rng = SystemRandomNumberGenerator()
+        let words = ["the", "capital", "of", "France", "is", "Paris", "It's", "3.14159", "naïve", "日本語", "😀",
+                     "tokenization", "\n\n", "  ", "don't", "Hello,", "world!", "2024", "speech-to-speech"]
+        while text.utf8.count < 8192 {
+            text += words.randomElement(using: &rng)! + (Bool.random(using: &rng) ? " " : "")
+        }
+        tokenizer.clearCache()
+        let start = DispatchTime.now().uptimeNanoseconds
+        let ids = tokenizer.encode(text)
+        let cold = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        let again = DispatchTime.now().uptimeNanoseconds
+        XCTAssertEqual(tokenizer.encode(text), ids)
+        let warm = Double(DispatchTime.now().uptimeNanoseconds - again) / 1e6
+        XCTAssertEqual(tokenizer.decode(ids), text)
+        print(String(format: "encode %d bytes -> %d tokens: %.2f ms cold cache, %.2f ms warm", text.utf8.count, ids.count, cold, warm))
+        XCTAssertLessThan(cold, 2000, "encoding 8 KB should take milliseconds, not seconds")
+    }
+}
