@@ -28,7 +28,9 @@ public final class BPETokenizer: @unchecked Sendable {
     private let tokenBytes: [[UInt8]]
     private let idForText: [String: Int]
     private let merger: BPEMerger
+    /// Control and user-defined tokens, and user-defined ones alone.
     private let specials: SpecialTokenMatcher
+    private let userDefined: SpecialTokenMatcher
 
     // MARK: - Piece cache
 
@@ -74,9 +76,13 @@ public final class BPETokenizer: @unchecked Sendable {
         let byteToken = try BPETokenizer.byteTokens(idForText: idForText, unknownID: unknownID)
         let mergeTable = try BPETokenizer.mergeTable(merges, idForText: idForText)
         self.merger = BPEMerger(merges: mergeTable, byteToken: byteToken)
-        self.specials = SpecialTokenMatcher(zip(tokens, types).enumerated()
-            .filter { $0.element.1 == .control || $0.element.1 == .userDefined }
-            .map { (text: $0.element.0, id: $0.offset) })
+        func matcher(_ kinds: Set<TokenType>) -> SpecialTokenMatcher {
+            SpecialTokenMatcher(zip(tokens, types).enumerated()
+                .filter { kinds.contains($0.element.1) }
+                .map { (text: $0.element.0, id: $0.offset) })
+        }
+        self.specials = matcher([.control, .userDefined])
+        self.userDefined = matcher([.userDefined])
     }
 
     /// What a token decodes to: byte-level text for normal tokens, `<0xHH>` for byte tokens,
@@ -150,15 +156,17 @@ public final class BPETokenizer: @unchecked Sendable {
 
     // MARK: - Encoding
 
-    /// The token ids of `text`; with `allowSpecial`, special-token text becomes its token.
+    /// The token ids of `text`. The text of a control token (`<|im_start|>`) becomes that token only
+    /// with `allowSpecial`; user-defined tokens are always recognised (as llama.cpp does).
     /// - Parameter addBOS: prepend the BOS token (callers pass `addsBOS` when the model wants it).
     public func encode(_ text: String, allowSpecial: Bool = true, addBOS: Bool = false) -> [Int] {
         var out: [Int] = []
         if addBOS, let bosID { out.append(bosID) }
         let bytes = Array(text.utf8)
+        let matcher = allowSpecial ? specials : userDefined
         bytes.withUnsafeBufferPointer { buf in
             let fragments: [SpecialTokenMatcher.Fragment] =
-                allowSpecial && !specials.isEmpty ? specials.fragments(of: buf) : [.text(0..<buf.count)]
+                matcher.isEmpty ? [.text(0..<buf.count)] : matcher.fragments(of: buf)
             for fragment in fragments {
                 switch fragment {
                 case .special(let id): out.append(id)

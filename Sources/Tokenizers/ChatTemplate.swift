@@ -48,8 +48,11 @@ public enum ChatTemplate: Equatable, Sendable {
                 let after = rest[start.upperBound...]
                 if let end = after.range(of: "<|im_end|>") {
                     let text = after[..<end.lowerBound]
-                    if !text.isEmpty, !text.contains("{"), !text.contains("}"), !text.contains("'"), !text.contains("\"") {
+                    // A literal, not an expression such as `' + messages[0]['content'] + '`.
+                    let isLiteral = !text.isEmpty && !["{", "}", "' +", "+ '", "message[", "message."].contains { text.contains($0) }
+                    if isLiteral {
                         return String(text).replacingOccurrences(of: "\\n", with: "\n")
+                            .replacingOccurrences(of: "\\'", with: "'")
                     }
                 }
                 rest = after

@@ -62,6 +62,7 @@ final class BPETokenizerTests: XCTestCase {
         let plain = t.encode("<|im_start|>", allowSpecial: false)
         XCTAssertFalse(plain.contains(start))
         XCTAssertEqual(t.decode(plain), "<|im_start|>")
+        XCTAssertEqual(t.encode("[tool]", allowSpecial: false), [TinyVocabulary.id("[tool]")])
         XCTAssertEqual(t.encode("hello", addBOS: true), [start, TinyVocabulary.id("hello")])
     }
 

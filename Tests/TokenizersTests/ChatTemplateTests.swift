@@ -23,6 +23,10 @@ final class ChatTemplateTests: XCTestCase {
         XCTAssertEqual(ChatTemplate.detect(source: smol), .chatML(defaultSystemPrompt: ChatTemplate.smolLMSystemPrompt))
         let escaped = "{{ '<|im_start|>system\\nYou are Qwen.<|im_end|>\\n' }}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] }}"
         XCTAssertEqual(ChatTemplate.detect(source: escaped), .chatML(defaultSystemPrompt: "You are Qwen."))
+        let apostrophe = "{{ '<|im_start|>system\\nYou\\'re kind.<|im_end|>\\n' }}{{ '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>' }}"
+        XCTAssertEqual(ChatTemplate.detect(source: apostrophe), .chatML(defaultSystemPrompt: "You're kind."))
+        let expression = "{{ '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}"
+        XCTAssertEqual(ChatTemplate.detect(source: expression), .chatML(defaultSystemPrompt: nil))
         let plain = "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>'}}"
         XCTAssertEqual(ChatTemplate.detect(source: plain), .chatML(defaultSystemPrompt: nil))
         let llama = "{{ bos_token }}{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + message['content'] | trim + '<|eot_id|>' }}"

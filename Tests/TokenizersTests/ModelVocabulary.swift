@@ -18,11 +18,17 @@ enum ModelVocabulary {
         guard FileManager.default.fileExists(atPath: modelURL.path) else {
             throw Failure(description: "model file \(modelURL.path) is missing: run `echox model fetch smollm2`")
         }
-        return try BPETokenizer(metadata: try dumpTokenizerMetadata(modelURL))
+        let clock = ContinuousClock()
+        var metadata: [String: GGUFValue] = [:]
+        let read = try clock.measure { metadata = try dumpTokenizerMetadata(modelURL) }
+        var tokenizer: BPETokenizer?
+        let build = try clock.measure { tokenizer = try BPETokenizer(metadata: metadata) }
+        print("SmolLM2 tokenizer: metadata read in \(read), built in \(build)")
+        return tokenizer!
     }
 
     /// The model's tokenizer, or a test failure explaining what is missing.
-    static func tokenizer(file: StaticString = #filePath, line: UInt = #line) throws -> BPETokenizer {
+    static func tokenizer() throws -> BPETokenizer {
         try smolLM2.get()
     }
 

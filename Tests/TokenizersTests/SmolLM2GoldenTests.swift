@@ -99,13 +99,20 @@ final class SmolLM2RoundTripTests: XCTestCase {
         while text.utf8.count < 8192 {
             text += words.randomElement(using: &rng)! + (Bool.random(using: &rng) ? " " : "")
         }
-        tokenizer.clearCache()
-        let start = DispatchTime.now().uptimeNanoseconds
-        let ids = tokenizer.encode(text)
-        let cold = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-        let again = DispatchTime.now().uptimeNanoseconds
-        XCTAssertEqual(tokenizer.encode(text), ids)
-        let warm = Double(DispatchTime.now().uptimeNanoseconds - again) / 1e6
+        // Best of 5 runs, with the piece cache emptied before each cold run.
+        var cold = Double.infinity, warm = Double.infinity
+        var ids: [Int] = []
+        for _ in 0..<5 {
+            tokenizer.clearCache()
+            let start = DispatchTime.now().uptimeNanoseconds
+            ids = tokenizer.encode(text)
+            let middle = DispatchTime.now().uptimeNanoseconds
+            let again = tokenizer.encode(text)
+            let end = DispatchTime.now().uptimeNanoseconds
+            XCTAssertEqual(again, ids)
+            cold = min(cold, Double(middle - start) / 1e6)
+            warm = min(warm, Double(end - middle) / 1e6)
+        }
         XCTAssertEqual(tokenizer.decode(ids), text)
         print(String(format: "encode %d bytes -> %d tokens: %.2f ms cold cache, %.2f ms warm", text.utf8.count, ids.count, cold, warm))
         XCTAssertLessThan(cold, 2000, "encoding 8 KB should take milliseconds, not seconds")
