@@ -117,12 +117,14 @@ public final class BPETokenizer: @unchecked Sendable {
         table.reserveCapacity(merges.count)
         for (rank, merge) in merges.enumerated() {
             // Split at the first space after the first character (a token may itself be a space).
-            let scalars = Array(merge.unicodeScalars)
-            guard scalars.count >= 3, let cut = scalars.dropFirst().firstIndex(of: " ") else {
+            let utf8 = merge.utf8
+            guard let first = merge.unicodeScalars.first,
+                  let cut = utf8.dropFirst(UTF8.width(first)).firstIndex(of: 0x20),
+                  utf8.index(after: cut) != utf8.endIndex else {
                 throw TokenizerError.badMerge(index: rank, text: merge, reason: "expected two tokens separated by a space")
             }
-            let left = String(String.UnicodeScalarView(scalars[..<cut]))
-            let right = String(String.UnicodeScalarView(scalars[(cut + 1)...]))
+            let left = String(merge[..<cut])
+            let right = String(merge[utf8.index(after: cut)...])
             guard let l = idForText[left], let r = idForText[right] else {
                 throw TokenizerError.badMerge(index: rank, text: merge, reason: "a side is not in the vocabulary")
             }
