@@ -13,6 +13,7 @@ import select
 import sys
 import time
 
+sys.dont_write_bytecode = True  # keep the plugin folder clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from asrscore_audio import AudioError, load_mono_16k  # noqa: E402
