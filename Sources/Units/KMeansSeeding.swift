@@ -30,30 +30,44 @@ extension FitState {
                     }
                     candidateNorms[t] = norms[frame]
                 }
-                // toCandidates[i, t] = ||x_i||² − 2 x_i·cand_t + ||cand_t||²
+                // toCandidates[i, t] = −2 x_i·cand_t; the norms are added where the distances are used
                 candidates.withUnsafeBufferPointer { cp in toCandidates.withUnsafeMutableBufferPointer { out in
                     gemm(transA: false, transB: true, m: m, n: l, k: d, alpha: -2, base, lda: d,
                          cp.baseAddress!, ldb: d, out.baseAddress!, ldc: l)
                 } }
-                var best = 0, bestPotential = Double.infinity
-                for t in 0..<l {
-                    var potential = 0.0
-                    for i in 0..<m {
-                        let dist = max(0, toCandidates[i * l + t] + norms[i] + candidateNorms[t])
-                        potential += Double(c == 0 ? dist : min(dist, nearest[i]))
-                    }
-                    if potential < bestPotential { bestPotential = potential; best = t }
-                }
-                for i in 0..<m {
-                    let dist = max(0, toCandidates[i * l + best] + norms[i] + candidateNorms[best])
-                    nearest[i] = c == 0 ? dist : min(dist, nearest[i])
-                }
+                let best = Self.keepBestCandidate(toCandidates, candidateNorms: candidateNorms, rowNorms: norms,
+                                                  nearest: &nearest, rows: m, candidates: l, first: c == 0)
                 centroids.withUnsafeMutableBufferPointer { (p: inout UnsafeMutableBufferPointer<Float>) in
                     (p.baseAddress! + c * d).update(from: base + picks[best] * d, count: d)
                 }
                 refreshNorm(c)
             }
         }
+    }
+
+    /// Picks the candidate whose addition gives the lowest inertia and folds its distances into `nearest`.
+    /// `dots` [rows, candidates] holds −2·x·candidate.
+    private static func keepBestCandidate(_ dots: [Float], candidateNorms: [Float], rowNorms: [Float], nearest: inout [Float],
+                                          rows m: Int, candidates l: Int, first: Bool) -> Int {
+        dots.withUnsafeBufferPointer { dp in rowNorms.withUnsafeBufferPointer { np in nearest.withUnsafeMutableBufferPointer { near in
+            let dots = dp.baseAddress!, norms = np.baseAddress!, nearest = near.baseAddress!
+            var best = 0, bestPotential = Double.infinity
+            for t in 0..<l {
+                let cNorm = candidateNorms[t]
+                var potential = 0.0
+                for i in 0..<m {
+                    let dist = max(0, dots[i * l + t] + norms[i] + cNorm)
+                    potential += Double(first ? dist : min(dist, nearest[i]))
+                }
+                if potential < bestPotential { bestPotential = potential; best = t }
+            }
+            let cNorm = candidateNorms[best]
+            for i in 0..<m {
+                let dist = max(0, dots[i * l + best] + norms[i] + cNorm)
+                nearest[i] = first ? dist : min(dist, nearest[i])
+            }
+            return best
+        } } }
     }
 
     /// `m` distinct random frames (partial Fisher-Yates), copied into one contiguous [m, D] block.

@@ -80,14 +80,14 @@ extension FitState {
         let (x, n, d, k) = (self.x, self.n, self.d, self.k)
         var sums = [Double](repeating: 0, count: k * d)
         var counts = [Int](repeating: 0, count: k)
-        sums.withUnsafeMutableBufferPointer { s in
+        sums.withUnsafeMutableBufferPointer { s in labels.withUnsafeBufferPointer { l in counts.withUnsafeMutableBufferPointer { cnt in
             for i in 0..<n {
-                let c = Int(labels[i])
-                counts[c] += 1
+                let c = Int(l[i])
+                cnt[c] += 1
                 let row = x + i * d, total = s.baseAddress! + c * d
                 for j in 0..<d { total[j] += Double(row[j]) }
             }
-        }
+        } } }
         var empty: [Int] = []
         centroids.withUnsafeMutableBufferPointer { cp in
             for c in 0..<k {

@@ -153,20 +153,26 @@ def transcribe(decoder, pcm):
     return hypothesis.hypstr.strip() if hypothesis is not None else ""
 
 
-def score(jobs, decoder):
+def score(jobs):
+    """Transcribes and scores every job; the recogniser loads at the first readable file,
+    and a file listed twice is decoded once."""
+    decoder = None
+    transcripts = {}
     results = []
     for job in jobs:
         result = {"id": job["id"], "audio": job["audio"], "reference": job["text"], "answers": job["answers"]}
-        try:
-            pcm, duration = load_mono_16k(job["audio"])
-        except AudioError as error:
-            result["error"] = str(error)
-            results.append(result)
-            continue
-        start = time.perf_counter()
-        result["transcript"] = transcribe(decoder, pcm)
-        result["decode_seconds"] = round(time.perf_counter() - start, 3)
-        result["duration"] = round(duration, 3)
+        key = os.path.realpath(job["audio"])
+        if key not in transcripts:
+            try:
+                pcm, duration = load_mono_16k(job["audio"])
+            except AudioError as error:
+                result["error"] = str(error)
+                results.append(result)
+                continue
+            decoder = decoder or make_decoder()
+            start = time.perf_counter()
+            transcripts[key] = (transcribe(decoder, pcm), round(duration, 3), round(time.perf_counter() - start, 3))
+        result["transcript"], result["duration"], result["decode_seconds"] = transcripts[key]
         if job["text"] is not None:
             result.update(word_errors(job["text"], result["transcript"]))
         if job["answers"]:
@@ -222,7 +228,7 @@ def main(argv):
     except UsageError as error:
         print(f"asr-score: {error}", file=sys.stderr)
         return 1
-    results = score(jobs, make_decoder())
+    results = score(jobs)
     summary = summarize(results)
     if args.json:
         print(json.dumps({"results": results, "summary": summary}, ensure_ascii=False))
