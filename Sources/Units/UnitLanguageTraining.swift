@@ -46,6 +46,10 @@ extension UnitLanguage {
                 throw UnitLanguageError("sequence \(s) has unit \(sequence[bad]) at position \(bad), outside 0..<\(baseUnits)")
             }
         }
+        let total = sequences.reduce(0) { $0 + $1.count }
+        guard total < Int(Int32.max) else {
+            throw UnitLanguageError("\(total) units is more than one training run handles (\(Int32.max)); train on a sample")
+        }
         let start = Date()
         var corpus = PairCorpus(sequences)
         var merges: [UnitMerge] = []
@@ -65,7 +69,7 @@ extension UnitLanguage {
             lengths.append(lengths[Int(merge.left)] + lengths[Int(merge.right)])
         }
         let language = try UnitLanguage(baseUnits: baseUnits, merges: merges)
-        let statistics = UnitLanguageStatistics(units: sequences.reduce(0) { $0 + $1.count }, words: corpus.liveSymbols)
+        let statistics = UnitLanguageStatistics(units: total, words: corpus.liveSymbols)
         return (language, UnitLanguageReport(merges: merges.count, statistics: statistics, stopReason: stopReason,
                                              seconds: Date().timeIntervalSince(start)))
     }
