@@ -1,1 +1,0 @@
-// Module Units: see DESIGN.md §2.
