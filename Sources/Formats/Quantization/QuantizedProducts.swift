@@ -10,17 +10,19 @@ extension QuantizedMatrix {
     /// y[rows] = W · x[cols], float32 activations and sums; rows are split over the cores.
     public func matvec(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         let blocks = cols / 32
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(blocks, 1)) { sums in
-            let s = sums.baseAddress!
+        // Scratch on the stack: the permuted activations, then the block sums.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: cols + blocks + 1) { scratch in
+            let xp = scratch.baseAddress!, s = xp + cols
+            activationOrder.permute(x, cols: cols, into: xp)
             if type == .q4_0 || type == .q4_1 { RowDot.blockSums(x, blocks: blocks, into: s) }
             let workers = rows * cols >= QuantizedMatrix.parallelThreshold ? min(Parallelism.cores, rows) : 1
             if workers <= 1 {
-                dotRows(0, rows, x, s, y)
+                dotRows(0, rows, xp, s, y)
             } else {
                 let chunk = (rows + workers - 1) / workers
                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                     let start = w * chunk, end = min(rows, start + chunk)
-                    if start < end { dotRows(start, end, x, UnsafePointer(s), y) }
+                    if start < end { dotRows(start, end, xp, s, y) }
                 }
             }
         }
@@ -35,6 +37,16 @@ extension QuantizedMatrix {
         }
     }
 
+    private var activationOrder: ActivationOrder {
+        switch type {
+        case .q4_0, .q4_1: return .nibbles
+        case .q8_0: return .bytes
+        case .f16: return .halves
+        default: return .natural
+        }
+    }
+
+    /// y[r] for r in start..<end, with `x` already in `activationOrder`.
     @inline(__always)
     private func dotRows(_ start: Int, _ end: Int, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         let blocks = cols / 32
