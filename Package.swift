@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "NN", "Tensor"]),
-        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Tensor"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "Tensor"], resources: [.copy("Resources")]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Formats"]),
         .testTarget(name: "AudioTests", dependencies: ["Audio"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "Formats", "Tokenizers"]),

@@ -1,0 +1,118 @@
+import Dispatch
+import Foundation
+import Tensor
+
+/// A weight matrix [rows = out, cols = in] kept in a compact ggml block format (F32, F16, Q8_0,
+/// Q4_0 or Q4_1), with float32 products that decode blocks on the fly.
+///
+/// Loaded from a GGUF file the matrix points into the file's mapping (no copy; the file stays
+/// mapped while the matrix lives). Types without a kernel here are converted once at load:
+/// Q5_0, Q5_1, Q4_K, Q5_K and Q6_K to Q8_0 (8 bits per value keep their 4–6 bit levels within
+/// 1/254 of the block's largest value, at about the same memory) and BF16 to F32 (exact).
+public final class QuantizedMatrix: @unchecked Sendable {
+    /// Output size (rows of the weight).
+    public let rows: Int
+    /// Input size (values per row).
+    public let cols: Int
+    /// The stored block format.
+    public let type: GGMLType
+    /// Bytes per stored row.
+    public let rowBytes: Int
+
+    private let base: UnsafeRawPointer
+    private let owner: AnyObject
+
+    /// The types with a product kernel.
+    public static let kernelTypes: [GGMLType] = [.f32, .f16, .q8_0, .q4_0, .q4_1]
+
+    // MARK: - Construction
+
+    /// The matrix of `info` (a 1- to 4-D tensor of `file`; outer dimensions are folded into rows).
+    public init(file: GGUFFile, tensor info: GGUFTensorInfo) throws {
+        rows = info.rows
+        cols = info.cols
+        if QuantizedMatrix.kernelTypes.contains(info.type) {
+            type = info.type
+            rowBytes = info.type.byteCount(values: info.cols)!
+            base = file.rawBytes(of: info).baseAddress ?? UnsafeRawPointer(bitPattern: 64)!
+            owner = file.owner
+            return
+        }
+        let target: GGMLType = info.type == .bf16 ? .f32 : .q8_0
+        guard info.type.isDequantisable, info.cols % target.blockSize == 0 else {
+            throw GGUFError.unsupportedType(info.type, tensor: info.name)
+        }
+        let values = try file.floats(of: info)
+        let converted = QuantizedMatrix.encode(values, rows: info.rows, cols: info.cols, type: target)
+        (type, rowBytes, base, owner) = (target, converted.rowBytes, converted.base, converted.owner)
+    }
+
+    /// The matrix called `name` in `file`.
+    public convenience init(file: GGUFFile, named name: String) throws {
+        try self.init(file: file, tensor: file.requireTensor(name))
+    }
+
+    /// Encodes row-major float values [rows, cols] as `type` (one of `Quantize.supported`).
+    public init(rows: Int, cols: Int, values: [Float], type: GGMLType) {
+        precondition(values.count == rows * cols, "\(values.count) values do not fill \(rows)×\(cols)")
+        precondition(Quantize.supported.contains(type) && cols % type.blockSize == 0, "cannot encode rows of \(cols) as \(type)")
+        let encoded = QuantizedMatrix.encode(values, rows: rows, cols: cols, type: type)
+        (self.rows, self.cols, self.type) = (rows, cols, type)
+        (rowBytes, base, owner) = (encoded.rowBytes, encoded.base, encoded.owner)
+    }
+
+    private static func encode(_ values: [Float], rows: Int, cols: Int, type: GGMLType) -> (rowBytes: Int, base: UnsafeRawPointer, owner: AnyObject) {
+        let rowBytes = type.byteCount(values: cols)!
+        let buffer = OwnedBytes(count: rows * rowBytes)
+        values.withUnsafeBufferPointer { v in
+            if !values.isEmpty { Quantize.values(type, from: v.baseAddress!, count: values.count, into: buffer.pointer) }
+        }
+        return (rowBytes, UnsafeRawPointer(buffer.pointer), buffer)
+    }
+
+    /// The stored bytes of row `r`.
+    @inline(__always)
+    func rowPointer(_ r: Int) -> UnsafeRawPointer { base + r * rowBytes }
+
+    // MARK: - Rows
+
+    /// Row `i` dequantised into `out` (`cols` floats), e.g. a token embedding.
+    public func row(_ i: Int, into out: UnsafeMutablePointer<Float>) {
+        precondition(i >= 0 && i < rows, "row \(i) is outside 0..<\(rows)")
+        let p = rowPointer(i)
+        for b in 0..<(cols / type.blockSize) {
+            Dequantize.block(type, p + b * type.bytesPerBlock, out + b * type.blockSize)
+        }
+    }
+
+    /// Row `i` dequantised.
+    public func row(_ i: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: cols) { buffer, n in
+            if cols > 0 { row(i, into: buffer.baseAddress!) }
+            n = cols
+        }
+    }
+
+    /// Rows `range` dequantised into `out` (row-major, `range.count × cols`).
+    public func rows(_ range: Range<Int>, into out: UnsafeMutablePointer<Float>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) are outside 0..<\(rows)")
+        parallelChunks(range.count, minChunk: max(1, 65_536 / max(cols, 1))) { s, e in
+            for i in s..<e { self.row(range.lowerBound + i, into: out + i * self.cols) }
+        }
+    }
+
+    /// The whole matrix dequantised, row-major [rows, cols].
+    public func dequantised() -> [Float] {
+        [Float](unsafeUninitializedCapacity: rows * cols) { buffer, n in
+            if rows * cols > 0 { rows(0..<rows, into: buffer.baseAddress!) }
+            n = rows * cols
+        }
+    }
+}
+
+/// An owned, 64-byte aligned byte buffer freed on deinit.
+final class OwnedBytes {
+    let pointer: UnsafeMutableRawPointer
+    init(count: Int) { pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64) }
+    deinit { pointer.deallocate() }
+}
