@@ -29,11 +29,15 @@ public enum AudioPlayer {
 
     /// Plays `url`; the timeout defaults to the file's duration plus 5 seconds (30 s when unknown).
     public static func play(url: URL, timeout: TimeInterval? = nil) -> PlaybackResult {
-        let environment = ProcessInfo.processInfo.environment
+        play(url: url, timeout: timeout, environment: ProcessInfo.processInfo.environment, soundDirectory: "/dev/snd")
+    }
+
+    /// `play(url:timeout:)` with the environment and device directory supplied by the caller.
+    static func play(url: URL, timeout: TimeInterval?, environment: [String: String], soundDirectory: String) -> PlaybackResult {
         guard FileManager.default.fileExists(atPath: url.path) else {
             return .unavailable(message: "cannot play \(url.path): the file does not exist")
         }
-        guard hasAudioDevice(environment: environment) else {
+        guard hasAudioDevice(environment: environment, soundDirectory: soundDirectory) else {
             return .unavailable(message: "no audio device here (no /dev/snd, no PulseAudio server); the file is at \(url.path)")
         }
         guard let player = findPlayer(path: environment["PATH"] ?? "/usr/bin:/bin") else {
