@@ -134,23 +134,61 @@ public final class ComplexFFT {
             let j = Int(reverse[i])
             if j > i { swap(&re[i], &re[j]); swap(&im[i], &im[j]) }
         }
-        var h = 1
+        // Half-size 1: twiddle 1.
+        var start = 0
+        while start < n {
+            let (xr, xi, yr, yi) = (re[start], im[start], re[start + 1], im[start + 1])
+            re[start] = xr + yr; im[start] = xi + yi
+            re[start + 1] = xr - yr; im[start + 1] = xi - yi
+            start += 2
+        }
+        var h = 2
         while h < n {
             let wc = cosTable + (h - 1), ws = sinTable + (h - 1)
-            var start = 0
+            start = 0
             while start < n {
-                let ar = re + start, ai = im + start, br = re + start + h, bi = im + start + h
-                for j in 0..<h {
-                    let c = wc[j], s = sign * ws[j]
-                    let tr = br[j] * c - bi[j] * s
-                    let ti = br[j] * s + bi[j] * c
-                    let xr = ar[j], xi = ai[j]
-                    br[j] = xr - tr; bi[j] = xi - ti
-                    ar[j] = xr + tr; ai[j] = xi + ti
+                if h >= 8 {
+                    butterflies8(re + start, im + start, h: h, wc, ws, sign: sign)
+                } else {
+                    let ar = re + start, ai = im + start, br = ar + h, bi = ai + h
+                    for j in 0..<h {
+                        let c = wc[j], s = sign * ws[j]
+                        let tr = br[j] * c - bi[j] * s
+                        let ti = br[j] * s + bi[j] * c
+                        let xr = ar[j], xi = ai[j]
+                        br[j] = xr - tr; bi[j] = xi - ti
+                        ar[j] = xr + tr; ai[j] = xi + ti
+                    }
                 }
                 start += 2 * h
             }
             h *= 2
+        }
+    }
+
+    /// One block of butterflies with half-size h (a multiple of 8), eight lanes at a time.
+    @inline(__always)
+    private func butterflies8(_ re: UnsafeMutablePointer<Float>, _ im: UnsafeMutablePointer<Float>, h: Int,
+                              _ wc: UnsafePointer<Float>, _ ws: UnsafePointer<Float>, sign: Float) {
+        typealias V = SIMD8<Float>
+        let ar = UnsafeMutableRawPointer(re), ai = UnsafeMutableRawPointer(im)
+        let br = UnsafeMutableRawPointer(re + h), bi = UnsafeMutableRawPointer(im + h)
+        let cr = UnsafeRawPointer(wc), sr = UnsafeRawPointer(ws)
+        var offset = 0
+        let end = h * 4
+        while offset < end {
+            let c = cr.loadUnaligned(fromByteOffset: offset, as: V.self)
+            let s = sr.loadUnaligned(fromByteOffset: offset, as: V.self) * sign
+            let yr = br.loadUnaligned(fromByteOffset: offset, as: V.self)
+            let yi = bi.loadUnaligned(fromByteOffset: offset, as: V.self)
+            let tr = yr * c - yi * s, ti = yr * s + yi * c
+            let xr = ar.loadUnaligned(fromByteOffset: offset, as: V.self)
+            let xi = ai.loadUnaligned(fromByteOffset: offset, as: V.self)
+            br.storeBytes(of: xr - tr, toByteOffset: offset, as: V.self)
+            bi.storeBytes(of: xi - ti, toByteOffset: offset, as: V.self)
+            ar.storeBytes(of: xr + tr, toByteOffset: offset, as: V.self)
+            ai.storeBytes(of: xi + ti, toByteOffset: offset, as: V.self)
+            offset += 32
         }
     }
 }

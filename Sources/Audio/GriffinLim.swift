@@ -33,6 +33,9 @@ public struct GriffinLim: Sendable {
         guard logMel.bins == mels else {
             throw AudioError.invalidArgument("log-mel has \(logMel.bins) bands but the extractor makes \(mels)")
         }
+        if let bad = logMel.values.firstIndex(where: { !$0.isFinite }) {
+            throw AudioError.invalidArgument("log-mel value \(bad) (frame \(bad / max(1, mels))) is \(logMel.values[bad]); Griffin-Lim needs finite input")
+        }
         let f = extractor.filterbank                                    // [mels, bins]
         let mel = logMel.values.map { exp(min($0, 80)) }                // [T, mels]
         var rowSum = [Float](repeating: 0, count: mels), columnSum = [Float](repeating: 0, count: bins)
@@ -46,7 +49,7 @@ public struct GriffinLim: Sendable {
             }
             for k in 0..<bins { p[t * bins + k] = columnSum[k] > 0 ? p[t * bins + k] / columnSum[k] : 0 }
         }
-        guard frames > 0 else { return Spectrogram(frames: 0, bins: bins, values: []) }
+        guard frames > 0 else { return Spectrogram(unchecked: 0, bins: bins, values: []) }
         var gram = [Float](repeating: 0, count: bins * bins)            // FᵀF [bins, bins]
         var numerator = [Float](repeating: 0, count: frames * bins)     // M F [T, bins]
         var denominator = numerator
@@ -64,7 +67,7 @@ public struct GriffinLim: Sendable {
                  &denominator, ldc: bins)
             for i in 0..<p.count { p[i] *= numerator[i] / (denominator[i] + tiny) }
         }
-        return Spectrogram(frames: frames, bins: bins, values: p)
+        return Spectrogram(unchecked: frames, bins: bins, values: p)
     }
 
     // MARK: - Phase retrieval
@@ -82,7 +85,7 @@ public struct GriffinLim: Sendable {
         guard frames > 0, outLength > 0 else { return [Float](repeating: 0, count: max(0, outLength)) }
         let a = magnitude.values
         var rng = SplitMix(seed)
-        var current = ComplexSpectrogram(frames: frames, bins: stft.bins, real: a, imaginary: a)
+        var current = ComplexSpectrogram(unchecked: frames, bins: stft.bins, real: a, imaginary: a)
         for i in 0..<a.count {
             let phase = Float(rng.nextUnit() * 2 * Double.pi)
             current.real[i] = a[i] * cos(phase)
@@ -90,7 +93,7 @@ public struct GriffinLim: Sendable {
         }
         var previous = current, extrapolated = current
         for _ in 0..<iterations {
-            let rebuilt = stft.forward(stft.inverse(extrapolated, length: outLength))
+            let rebuilt = stft.forward(stft.overlapAdd(extrapolated, length: outLength))
             guard rebuilt.frames == frames else { break }
             for i in 0..<a.count {
                 let re = rebuilt.real[i], im = rebuilt.imaginary[i]
@@ -104,7 +107,7 @@ public struct GriffinLim: Sendable {
             }
             previous = current
         }
-        return stft.inverse(current, length: outLength)
+        return stft.overlapAdd(current, length: outLength)
     }
 
     /// A waveform from a log-mel spectrogram made by `extractor`.

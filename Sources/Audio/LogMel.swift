@@ -25,7 +25,7 @@ public final class LogMel {
 
     /// Log-mel frames [T, nMels] of samples at `config.sampleRate`.
     public func compute(_ samples: [Float]) -> Spectrogram {
-        logMel(fromPower: stft.power(samples))
+        logMelUnchecked(stft.power(samples))
     }
 
     /// Log-mel of a clip, resampled to `config.sampleRate` first when needed.
@@ -40,9 +40,15 @@ public final class LogMel {
     }
 
     /// Mel power [T, nMels] from a power spectrogram [T, nFFT/2 + 1].
-    public func melPower(fromPower power: Spectrogram) -> Spectrogram {
-        let bins = config.nFFT / 2 + 1, mels = config.nMels
-        precondition(power.bins == bins, "power spectrogram has \(power.bins) bins, expected \(bins)")
+    public func melPower(fromPower power: Spectrogram) throws -> Spectrogram {
+        guard power.bins == stft.bins else {
+            throw AudioError.invalidArgument("power spectrogram has \(power.bins) bins, this extractor expects \(stft.bins)")
+        }
+        return melPowerUnchecked(power)
+    }
+
+    private func melPowerUnchecked(_ power: Spectrogram) -> Spectrogram {
+        let bins = stft.bins, mels = config.nMels
         var out = [Float](repeating: 0, count: power.frames * mels)
         if power.frames > 0 {
             power.values.withUnsafeBufferPointer { p in
@@ -55,12 +61,19 @@ public final class LogMel {
                 }
             }
         }
-        return Spectrogram(frames: power.frames, bins: mels, values: out)
+        return Spectrogram(unchecked: power.frames, bins: mels, values: out)
     }
 
     /// log(max(mel power, 1e-10)) from a power spectrogram.
-    public func logMel(fromPower power: Spectrogram) -> Spectrogram {
-        var mel = melPower(fromPower: power)
+    public func logMel(fromPower power: Spectrogram) throws -> Spectrogram {
+        guard power.bins == stft.bins else {
+            throw AudioError.invalidArgument("power spectrogram has \(power.bins) bins, this extractor expects \(stft.bins)")
+        }
+        return logMelUnchecked(power)
+    }
+
+    func logMelUnchecked(_ power: Spectrogram) -> Spectrogram {
+        var mel = melPowerUnchecked(power)
         for i in 0..<mel.values.count { mel.values[i] = log(max(mel.values[i], LogMel.powerFloor)) }
         return mel
     }
@@ -95,6 +108,6 @@ public final class LogMel {
                 }
             }
         }
-        return Spectrogram(frames: logMel.frames, bins: count, values: out)
+        return Spectrogram(unchecked: logMel.frames, bins: count, values: out)
     }
 }

@@ -19,6 +19,8 @@ public struct Resampler: Sendable {
     let table: [Float]
 
     public static let maxPhases = 1024
+    /// Largest filter table built (coefficients), about 64 MB.
+    public static let maxTableSize = 16 << 20
 
     /// - Parameters:
     ///   - zeroCrossings: sinc zero crossings kept on each side (filter length ≈ 2·zeroCrossings/cutoff).
@@ -38,10 +40,14 @@ public struct Resampler: Sendable {
         up = outputRate / g
         down = inputRate / g
         let cutoff = rolloff * min(1, Double(up) / Double(down))   // fraction of the input Nyquist
-        half = Int((Double(zeroCrossings) / cutoff).rounded(.up))
-        rowLength = (2 * half + 7) / 8 * 8
+        let halfWidth = (Double(zeroCrossings) / cutoff).rounded(.up)
         exact = up <= Resampler.maxPhases
         rows = exact ? up : Resampler.maxPhases
+        guard halfWidth * 2 * Double(rows + 1) <= Double(Resampler.maxTableSize) else {
+            throw AudioError.invalidArgument("resampling \(inputRate) → \(outputRate) Hz needs a filter table larger than \(Resampler.maxTableSize) coefficients; resample in two steps through an intermediate rate")
+        }
+        half = Int(halfWidth)
+        rowLength = (2 * half + 7) / 8 * 8
         var table = [Float](repeating: 0, count: (rows + 1) * rowLength)
         let windowNorm = 1 / besselI0(kaiserBeta)
         for p in 0...rows {

@@ -43,7 +43,7 @@ public final class STFT {
         let frames = frameCount(forSampleCount: signal.count)
         let bins = self.bins, n = nFFT
         var re = [Float](repeating: 0, count: frames * bins), im = re
-        guard frames > 0 else { return ComplexSpectrogram(frames: 0, bins: bins, real: re, imaginary: im) }
+        guard frames > 0 else { return ComplexSpectrogram(unchecked: 0, bins: bins, real: re, imaginary: im) }
         let padded = reflectPadded(signal)
         let frame = UnsafeMutablePointer<Float>.allocate(capacity: n)
         defer { frame.deallocate() }
@@ -60,7 +60,7 @@ public final class STFT {
                 }
             }
         }
-        return ComplexSpectrogram(frames: frames, bins: bins, real: re, imaginary: im)
+        return ComplexSpectrogram(unchecked: frames, bins: bins, real: re, imaginary: im)
     }
 
     /// |STFT|² of every frame.
@@ -93,9 +93,17 @@ public final class STFT {
 
     /// Weighted overlap-add inverse: `length` samples (default (frames − 1)·hop) whose STFT is
     /// closest to `spectrum` in the least-squares sense.
-    public func inverse(_ spectrum: ComplexSpectrogram, length: Int? = nil) -> [Float] {
+    public func inverse(_ spectrum: ComplexSpectrogram, length: Int? = nil) throws -> [Float] {
+        guard spectrum.bins == bins else {
+            throw AudioError.invalidArgument("spectrum has \(spectrum.bins) bins, this STFT makes \(bins)")
+        }
+        if let length, length < 0 { throw AudioError.invalidArgument("inverse STFT length must be ≥ 0, got \(length)") }
+        return overlapAdd(spectrum, length: length)
+    }
+
+    /// `inverse` without the checks (bins must match).
+    func overlapAdd(_ spectrum: ComplexSpectrogram, length: Int?) -> [Float] {
         let frames = spectrum.frames, n = nFFT, bins = self.bins
-        precondition(spectrum.bins == bins, "spectrum has \(spectrum.bins) bins, this STFT makes \(bins)")
         let outLength = max(0, length ?? (frames - 1) * hopLength)
         guard frames > 0, outLength > 0 else { return [Float](repeating: 0, count: outLength) }
         let total = max((frames - 1) * hopLength + n, outLength + 2 * pad)

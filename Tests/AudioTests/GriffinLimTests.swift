@@ -44,7 +44,7 @@ final class GriffinLimTests: XCTestCase {
         var magnitude = try GriffinLim().linearPower(fromLogMel: original, extractor: extractor)
         for i in 0..<magnitude.values.count { magnitude.values[i] = magnitude.values[i].squareRoot() }
         let convergence = GriffinLim.spectralConvergence(target: magnitude, signal: waveform, stft: extractor.stft)
-        let fitted = extractor.logMel(fromPower: Spectrogram(frames: magnitude.frames, bins: magnitude.bins,
+        let fitted = try extractor.logMel(fromPower: try Spectrogram(frames: magnitude.frames, bins: magnitude.bins,
                                                              values: magnitude.values.map { $0 * $0 }))
         let fitDistance = meanLogMelDistance(original, fitted)
         print(String(format: "Griffin-Lim on %.2f s of speech: log-mel distance %.3f nepers (%.2f dB), random phase %.3f, mel-inversion fit %.3f, spectral convergence %.3f, %.2f s",
@@ -57,10 +57,13 @@ final class GriffinLimTests: XCTestCase {
 
     func testMismatchedShapesThrow() throws {
         let extractor = try LogMel()
-        let wrong = Spectrogram(frames: 2, bins: 40, values: [Float](repeating: 0, count: 80))
+        let wrong = try Spectrogram(frames: 2, bins: 40, values: [Float](repeating: 0, count: 80))
         XCTAssertThrowsError(try GriffinLim().reconstruct(logMel: wrong, extractor: extractor))
+        var nanMel = try Spectrogram(frames: 1, bins: 80, values: [Float](repeating: -5, count: 80))
+        nanMel.values[3] = .nan
+        XCTAssertThrowsError(try GriffinLim().reconstruct(logMel: nanMel, extractor: extractor))
         XCTAssertThrowsError(try GriffinLim().reconstruct(magnitude: wrong, stft: extractor.stft))
         XCTAssertThrowsError(try GriffinLim(momentum: 1).reconstruct(
-            magnitude: Spectrogram(frames: 1, bins: 257, values: [Float](repeating: 1, count: 257)), stft: extractor.stft))
+            magnitude: try Spectrogram(frames: 1, bins: 257, values: [Float](repeating: 1, count: 257)), stft: extractor.stft))
     }
 }

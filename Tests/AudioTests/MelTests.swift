@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import Audio
+import Tensor
 
 final class MelTests: XCTestCase {
     func testMelConfigDefaultsAndCodable() throws {
@@ -81,7 +82,7 @@ final class MelTests: XCTestCase {
     func testInverseSTFTRestoresSignal() throws {
         let stft = try STFT(nFFT: 512, winLength: 400, hopLength: 160)
         let x = sine(300, rate: 16_000, seconds: 0.3) + sine(2_000, rate: 16_000, seconds: 0.2, amplitude: 0.1)
-        let y = stft.inverse(stft.forward(x), length: x.count)
+        let y = try stft.inverse(stft.forward(x), length: x.count)
         XCTAssertEqual(y.count, x.count)
         let worst = zip(x, y).map { abs($0 - $1) }.max()!
         XCTAssertLessThan(worst, 1e-4)
@@ -117,5 +118,24 @@ final class MelTests: XCTestCase {
         let ms = Date().timeIntervalSince(start) * 1000
         print("log-mel of 10 s at 16 kHz: \(String(format: "%.1f", ms)) ms")
         XCTAssertEqual(spec.frames, 1001)
+    }
+}
+
+final class SpectrogramTests: XCTestCase {
+    func testShapeChecksThrowInsteadOfCrashing() throws {
+        XCTAssertThrowsError(try Spectrogram(frames: 2, bins: 3, values: [1, 2]))
+        XCTAssertThrowsError(try ComplexSpectrogram(frames: 1, bins: 2, real: [1, 2], imaginary: [1]))
+        let extractor = try LogMel()
+        let wrong = try Spectrogram(frames: 1, bins: 3, values: [1, 2, 3])
+        XCTAssertThrowsError(try extractor.melPower(fromPower: wrong))
+        XCTAssertThrowsError(try extractor.logMel(fromPower: wrong))
+        let spectrum = try ComplexSpectrogram(frames: 1, bins: 3, real: [0, 0, 0], imaginary: [0, 0, 0])
+        XCTAssertThrowsError(try extractor.stft.inverse(spectrum))
+    }
+
+    func testTensorRoundTrip() throws {
+        let spec = try LogMel().compute(sine(500, rate: 16_000, seconds: 0.1))
+        XCTAssertEqual(try Spectrogram(tensor: spec.tensor), spec)
+        XCTAssertThrowsError(try Spectrogram(tensor: Tensor([1, 2, 3], shape: [3])))
     }
 }

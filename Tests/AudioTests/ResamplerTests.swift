@@ -37,6 +37,9 @@ final class ResamplerTests: XCTestCase {
         XCTAssertEqual(try Resampler.resample([], from: 8_000, to: 16_000), [])
         XCTAssertThrowsError(try Resampler.resample([1], from: 0, to: 16_000))
         XCTAssertThrowsError(try Resampler.resample([1], from: 16_000, to: -5))
+        XCTAssertThrowsError(try Resampler.resample([1, 2], from: 1_536_000, to: 1)) { error in
+            XCTAssertTrue("\(error)".contains("two steps"), "\(error)")
+        }
     }
 
     func testSpeedOfTenSecondsAt44k() throws {
