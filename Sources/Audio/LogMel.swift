@@ -33,6 +33,11 @@ public final class LogMel {
         try compute(clip.resampled(to: config.sampleRate).samples)
     }
 
+    /// Log-mel of an audio file (any format and rate `AudioFile` reads).
+    public func compute(file url: URL) throws -> Spectrogram {
+        try compute(AudioFile.read(url))
+    }
+
     /// Log-mel frames as a tensor of shape [T, nMels].
     public func tensor(_ samples: [Float]) -> Tensor {
         let spec = compute(samples)

@@ -61,6 +61,17 @@ final class MelTests: XCTestCase {
         }
     }
 
+    /// A sine of amplitude A on bin k has |X_k| = A · Σw / 2 (Σw = 200 for a 400-sample periodic Hann).
+    func testToneOnABinHasTheTextbookMagnitude() throws {
+        let stft = try STFT(nFFT: 512, winLength: 400, hopLength: 160)
+        XCTAssertEqual(stft.window.reduce(0, +), 200, accuracy: 1e-3)
+        let power = stft.power(sine(1_000, rate: 16_000, seconds: 0.5, amplitude: 0.5))   // bin 32
+        for t in [10, 20, 30] {
+            XCTAssertEqual(power.values[t * 257 + 32], 2_500, accuracy: 1)
+            XCTAssertLessThan(power.values[t * 257 + 40], 2_500e-5)   // 8 bins away: below −50 dB
+        }
+    }
+
     func testParsevalPerFrame() throws {
         let stft = try STFT(nFFT: 512, winLength: 400, hopLength: 160)
         var rng = SplitMix(7)
@@ -86,6 +97,15 @@ final class MelTests: XCTestCase {
         XCTAssertEqual(y.count, x.count)
         let worst = zip(x, y).map { abs($0 - $1) }.max()!
         XCTAssertLessThan(worst, 1e-4)
+    }
+
+    func testFileFeaturesMatchSampleFeatures() throws {
+        let url = try temporaryDirectory(self).appendingPathComponent("tone.wav")
+        let tone = sine(600, rate: 8_000, seconds: 0.4)
+        try AudioFile.write(tone, sampleRate: 8_000, to: url, format: .wavFloat)
+        let extractor = try LogMel()
+        let expected = extractor.compute(try Resampler.resample(tone, from: 8_000, to: 16_000))
+        XCTAssertEqual(try extractor.compute(file: url), expected)
     }
 
     func testLogFloorAndSilence() throws {
