@@ -12,7 +12,7 @@ final class ResamplerTests: XCTestCase {
         let middle = y[(output / 10)..<(y.count - output / 10)]   // 1.2 s
         let measured = zeroCrossingFrequency(middle, rate: output)
         let powerDB = 10 * log10(meanSquare(middle) / meanSquare(x[(input / 10)..<(x.count - input / 10)]))
-        print("resample \(input)→\(output): \(frequency) Hz measured \(String(format: "%.4f", measured)) Hz, power change \(String(format: "%.4f", powerDB)) dB")
+        print("resample \(input)→\(output): \(frequency) Hz measured \(String(format: "%.6f", measured)) Hz (error \(String(format: "%.1e", abs(measured - frequency))) Hz), power change \(String(format: "%.5f", powerDB)) dB")
         XCTAssertEqual(measured, frequency, accuracy: 1, file: file, line: line)
         XCTAssertEqual(powerDB, 0, accuracy: 0.1, file: file, line: line)
     }
