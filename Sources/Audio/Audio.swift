@@ -1,1 +1,0 @@
-// Module Audio: see DESIGN.md §2.
