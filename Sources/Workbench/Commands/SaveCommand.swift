@@ -19,7 +19,7 @@ public final class SaveCommand: WorkbenchCommand {
 
     public func run(_ words: [String], in context: CommandContext) throws -> CommandResult {
         guard words[0] == "session" else { throw WorkbenchError.usage(usage) }
-        let url = try SaveCommand.location(for: words[1], home: context.state.home)
+        let url = try SaveCommand.location(for: words[1], state: context.state)
         let typed = context.session.transcript.filter { !$0.input.hasPrefix("save ") }
         let entries = typed.filter { !$0.failed }
         let notebook = Notebook.fromTranscript(entries, title: words[1], directory: url.deletingLastPathComponent())
@@ -30,16 +30,16 @@ public final class SaveCommand: WorkbenchCommand {
     }
 
     /// Where session `name` is saved.
-    public static func location(for name: String, home: URL) throws -> URL {
+    public static func location(for name: String, state: WorkbenchState) throws -> URL {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-"))
         let base = name.hasSuffix(".md") ? String(name.dropLast(3)) : name
         guard !base.isEmpty, !base.hasPrefix("."), base.unicodeScalars.allSatisfy(allowed.contains) else {
             throw WorkbenchError.invalidArgument("session names use letters, digits, '.', '_' and '-' only, not '\(name)'")
         }
-        let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("sessions", isDirectory: true)
+        let local = state.workingDirectory.appendingPathComponent("sessions", isDirectory: true)
         var isDir: ObjCBool = false
         let directory = FileManager.default.fileExists(atPath: local.path, isDirectory: &isDir) && isDir.boolValue
-            ? local : home.appendingPathComponent("sessions", isDirectory: true)
+            ? local : state.home.appendingPathComponent("sessions", isDirectory: true)
         return directory.appendingPathComponent(base + ".md")
     }
 }

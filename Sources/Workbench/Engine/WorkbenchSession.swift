@@ -68,7 +68,7 @@ public final class WorkbenchSession {
         self.output = output
         self.registry = registry
         self.pluginDirectories = pluginDirectories ?? [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("plugins", isDirectory: true),
+            state.workingDirectory.appendingPathComponent("plugins", isDirectory: true),
             state.home.appendingPathComponent("plugins", isDirectory: true),
         ]
         reloadPlugins()

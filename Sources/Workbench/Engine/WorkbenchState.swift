@@ -32,11 +32,15 @@ public final class WorkbenchState {
     public var runsRoot: URL
     /// $ECHOX_HOME for this session.
     public var home: URL
+    /// The directory whose ./sessions and ./plugins the session uses (default: the current directory).
+    public var workingDirectory: URL
     /// The open metrics log of the current run.
     var openMetrics: MetricsLog?
 
-    public init(home: URL = EchoXHome.root, settings: Settings = Settings()) {
+    public init(home: URL = EchoXHome.root, settings: Settings = Settings(),
+                workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)) {
         self.home = home
+        self.workingDirectory = workingDirectory
         self.runsRoot = home.appendingPathComponent("runs", isDirectory: true)
         self.settings = settings
     }

@@ -37,7 +37,7 @@ public final class TrainCommand: WorkbenchCommand {
     public init() {}
 
     public func run(_ words: [String], in context: CommandContext) throws -> CommandResult {
-        guard words.count >= 2 else { throw WorkbenchError.usage(usage) }
+        guard words.count >= 2, ["for", "until"].contains(words[0]) else { throw WorkbenchError.usage(usage) }
         guard let job = context.state.job else { throw WorkbenchError.noJob }
         let outcome: TrainingOutcome
         let requested: Int?
