@@ -105,15 +105,24 @@ public final class PluginCommand: WorkbenchCommand {
         }
     }
 
-    /// The JSON object a plugin reads on stdin.
+    /// The JSON object a plugin reads on stdin: echox_home, run {name, path}, models {slot: {kind, source}},
+    /// model (the `lm` slot), sample and last_outputs; absent things are null.
     public static func context(for state: WorkbenchState) -> Data {
         var object: [String: Any] = ["echox_home": state.home.path]
-        object["run"] = state.run.map { ["name": $0.name, "path": $0.url.path] } ?? NSNull()
-        object["models"] = Dictionary(uniqueKeysWithValues: state.models.map { ($0.key, ["kind": $0.value.kind, "source": $0.value.source]) })
-        object["model"] = state.models["lm"].map { ["kind": $0.kind, "source": $0.source] } ?? NSNull()
-        object["sample"] = state.currentSample ?? NSNull()
-        object["last_outputs"] = state.lastOutputs
-        return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        if let run = state.run { object["run"] = ["name": run.name, "path": run.url.path] } else { object["run"] = NSNull() }
+        var models: [String: Any] = [:]
+        for (slot, model) in state.models { models[slot] = ["kind": model.kind, "source": model.source] }
+        object["models"] = models
+        if let lm = state.models["lm"] { object["model"] = ["kind": lm.kind, "source": lm.source] } else { object["model"] = NSNull() }
+        if let sample = state.currentSample { object["sample"] = sample } else { object["sample"] = NSNull() }
+        var outputs: [String: Any] = [:]
+        for (key, value) in state.lastOutputs { outputs[key] = value }
+        object["last_outputs"] = outputs
+        do {
+            return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        } catch {
+            return Data("{\"echox_home\": \(jsonString(state.home.path))}".utf8)
+        }
     }
 
     /// The last lines of stderr, indented, for error messages.

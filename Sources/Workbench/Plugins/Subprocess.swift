@@ -28,6 +28,8 @@ public enum Subprocess {
     public static func run(_ executable: String, arguments: [String] = [], input: Data = Data(),
                            environment: [String: String]? = nil,
                            timeout: Double) throws -> Result {
+        // A child that exits without reading its stdin must give EPIPE here, not kill the shell.
+        signal(SIGPIPE, SIG_IGN)
         var pipes: [[Int32]] = []
         for _ in 0..<3 {
             var fds: [Int32] = [0, 0]
