@@ -22,7 +22,7 @@ struct RunNotebook: ParsableCommand {
         let session = SessionFactory.make(output: sink)
         for path in notebooks {
             let url = URL(fileURLWithPath: path)
-            let runner = NotebookRunner(session: session, echo: quiet ? nil : { print("echox> \($0)") })
+            let runner = NotebookRunner(session: session, echo: quiet ? nil : { sink.write("echox> \($0)\n") })
             let report: NotebookRunReport
             do {
                 report = try runner.run(url)
@@ -34,7 +34,7 @@ struct RunNotebook: ParsableCommand {
                 FileHandle.standardError.write(Data("error: \(path):\(failure.line): cell failed: \(failure.message)\n".utf8))
                 throw ExitCode.failure
             }
-            if !quiet { print("ran \(report.cellsRun) cells of \(path)") }
+            if !quiet { sink.write("ran \(report.cellsRun) cells of \(path)\n") }
             if session.shouldQuit { break }
         }
     }

@@ -83,6 +83,23 @@ final class TrainingCommandTests: XCTestCase {
         XCTAssertTrue(session.execute("show params").output.contains("features      5"))
     }
 
+    func testRunSelectionNeverMixesRuns() throws {
+        let (session, job) = try quadraticSession()
+        session.execute("step 2")
+        XCTAssertEqual(session.execute("run new quad").error, "run 'quad' exists — `run use quad` continues it, or pick another name")
+        XCTAssertNil(session.execute("run new other").error)
+        XCTAssertNil(session.execute("run use quad").error)
+        session.execute("step 1")
+        XCTAssertEqual(try MetricsLog.read(session.state.run!.metricsURL).map(\.step), [1, 2, 3])
+        XCTAssertEqual(job.completedSteps, 3)
+        XCTAssertEqual(session.execute("run list").output, "  other\n* quad\n")
+        session.state.run = nil
+        let first = try session.state.ensureRun(prefix: "q")
+        session.state.run = nil
+        let second = try session.state.ensureRun(prefix: "q")
+        XCTAssertNotEqual(first.name, second.name, "automatic run names are unique")
+    }
+
     func testStopConditionParsing() throws {
         XCTAssertEqual(try StopCondition(parsing: "loss<=0.5"), try StopCondition(parsing: "loss <= 0.5"))
         let c = try StopCondition(parsing: "grad_norm>2")

@@ -69,7 +69,12 @@ public final class WorkbenchState {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         formatter.timeZone = TimeZone(identifier: "UTC")
-        let made = try RunDirectory(name: "\(prefix)-\(formatter.string(from: Date()))", root: runsRoot)
+        let base = "\(prefix)-\(formatter.string(from: Date()))"
+        let existing = Set(runNames())
+        var name = base
+        var suffix = 2
+        while existing.contains(name) { name = "\(base)-\(suffix)"; suffix += 1 }
+        let made = try RunDirectory(name: name, root: runsRoot)
         run = made
         return made
     }

@@ -92,6 +92,9 @@ public final class RunCommand: WorkbenchCommand {
             state.run = try RunDirectory(name: words[1], root: state.runsRoot)
             context.print("run: \(state.run!.url.path)")
         case ("new", 2):
+            if state.runNames().contains(words[1]) {
+                throw WorkbenchError.invalidArgument("run '\(words[1])' exists — `run use \(words[1])` continues it, or pick another name")
+            }
             state.run = try RunDirectory(name: words[1], root: state.runsRoot)
             context.print("run: \(state.run!.url.path)")
         default:
