@@ -42,6 +42,17 @@ final class CommandParsingTests: XCTestCase {
         XCTAssertNil(session.execute("help train").error)
     }
 
+    func testMissingFilesAreReportedClearly() throws {
+        let (session, root) = try makeSession(self)
+        XCTAssertEqual(session.execute("sample /nonexistent/q.wav").error, "no such file: /nonexistent/q.wav — check the path (Tab completes file names)")
+        XCTAssertEqual(session.execute("sample \(root.path)").error, "\(root.path) is a directory — give a file")
+        let file = root.appendingPathComponent("q1.wav")
+        XCTAssertTrue(FileManager.default.createFile(atPath: file.path, contents: Data([1, 2])))
+        XCTAssertEqual(session.execute("sample \(file.path)").output, "sample: \(file.path)\n")
+        XCTAssertEqual(session.state.currentSample, file.path)
+        XCTAssertTrue(session.execute("show state").output.contains("sample  \(file.path)"))
+    }
+
     func testTypedSettingsValidate() throws {
         let (session, _) = try makeSession(self)
         XCTAssertEqual(session.execute("set lr abc").error, "lr takes a number, not 'abc'")
@@ -76,7 +87,7 @@ final class CommandParsingTests: XCTestCase {
     func testHelpListsCommandsAndExplainsOne() throws {
         let (session, _) = try makeSession(self)
         let help = session.execute("help").output
-        for name in ["help", "history", "set", "show", "timeit", "save", "load", "step", "train", "plot", "quit"] {
+        for name in ["help", "history", "set", "show", "timeit", "save", "load", "run", "sample", "step", "train", "plot", "quit"] {
             XCTAssertTrue(help.contains("\n  \(name) "), "help lacks \(name)")
         }
         XCTAssertTrue(session.execute("help save").output.contains("$ECHOX_HOME/sessions"))

@@ -46,8 +46,9 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(Completer.paths(matching: root.path + "/."), [root.path + "/.hidden"])
         XCTAssertEqual(Completer.paths(matching: root.path + "/none/x"), [])
 
-        // A plugin's arguments complete as paths.
+        // `sample` and a plugin's arguments complete as paths.
         let (session, _) = try makeSession(self)
+        XCTAssertEqual(Completer(session: session).complete("sample \(root.path)/se"), [root.path + "/second.wav", root.path + "/sessions/"])
         let pluginDir = session.state.workingDirectory.appendingPathComponent("plugins/echo-args")
         try FileManager.default.createDirectory(at: pluginDir, withIntermediateDirectories: true)
         try Data(#"{"name": "echo-args", "summary": "s", "usage": "echo-args FILE", "exec": "run.sh"}"#.utf8)

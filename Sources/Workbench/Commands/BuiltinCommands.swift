@@ -14,6 +14,7 @@ extension CommandRegistry {
         registry.register(SaveCommand())
         registry.register(LoadCommand())
         registry.register(RunCommand())
+        registry.register(SampleCommand())
         registry.register(StepCommand())
         registry.register(TrainCommand())
         registry.register(PlotCommand())
