@@ -73,6 +73,16 @@ final class PluginTests: XCTestCase {
         XCTAssertNil(session.execute("show state").error)
     }
 
+    func testBackgroundChildrenDoNotHoldTheShell() throws {
+        let (session, _) = try makeSession(self)
+        try writePlugin("spawns", script: "echo done\nsleep 30 &\nexit 0\n", in: session.state.workingDirectory)
+        let start = Date()
+        let outcome = session.execute("spawns")
+        XCTAssertNil(outcome.error)
+        XCTAssertEqual(outcome.output, "done\n")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 3, "returns about a second after the plugin exits")
+    }
+
     func testBadManifestsAreSkippedWithAReason() throws {
         let (session, _) = try makeSession(self)
         let dir = session.state.workingDirectory.appendingPathComponent("plugins/broken")

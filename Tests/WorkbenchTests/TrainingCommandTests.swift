@@ -100,6 +100,23 @@ final class TrainingCommandTests: XCTestCase {
         XCTAssertNotEqual(first.name, second.name, "automatic run names are unique")
     }
 
+    func testOtherModulesAddLoaders() throws {
+        let (session, _) = try makeSession(self)
+        session.registry.registerLoader(Loader(kind: "quadratic", usage: "quadratic <dimensions>", summary: "a bowl") { words, context in
+            guard let n = words.first.flatMap(Int.init), n > 0 else { throw WorkbenchError.usage("load quadratic <dimensions>") }
+            context.state.job = QuadraticJob(curvature: Array(repeating: 1, count: n), centre: Array(repeating: 1, count: n),
+                                             start: Array(repeating: 0, count: n))
+            return .ok
+        })
+        XCTAssertEqual(Completer(session: session).complete("load "), ["demo-regression", "quadratic"])
+        XCTAssertEqual(session.execute("load quadratic x").error, "usage: load quadratic <dimensions>")
+        XCTAssertNil(session.execute("load quadratic 4").error)
+        session.execute("set lr 0.25")
+        XCTAssertNil(session.execute("step").error)
+        // lr 0.25 on a unit bowl halves every coordinate's distance: loss 4·0.5² = 1.
+        XCTAssertEqual(try MetricsLog.read(session.state.run!.metricsURL).last?.values["loss"], 1)
+    }
+
     func testStopConditionParsing() throws {
         XCTAssertEqual(try StopCondition(parsing: "loss<=0.5"), try StopCondition(parsing: "loss <= 0.5"))
         let c = try StopCondition(parsing: "grad_norm>2")

@@ -55,7 +55,7 @@ public final class HelpCommand: WorkbenchCommand {
             }
         }
         for problem in session.pluginProblems { lines.append("  (plugin skipped: \(problem))") }
-        lines.append("type help <command> for details; Tab completes; Ctrl-C stops a long command at the next step")
+        lines.append("type help <command> for details; Tab completes; Ctrl-C stops a long command at the next step (three times: quit)")
         context.print(lines.joined(separator: "\n"))
         return .ok
     }

@@ -15,6 +15,15 @@ public final class CommandRegistry {
         for alias in extra { aliases[alias] = command.name }
     }
 
+    /// Adds something `load <kind>` can load (a model, a trainer) to the `load` command.
+    public func registerLoader(_ loader: Loader) {
+        if let load = command(named: "load") as? LoadCommand {
+            load.register(loader)
+        } else {
+            register(LoadCommand(loaders: [loader]))
+        }
+    }
+
     /// Removes a command (plugins are re-registered when rediscovered).
     public func unregister(_ name: String) {
         byName[name] = nil

@@ -15,14 +15,24 @@ public enum Interrupt {
         return pointer
     }()
 
+    /// Counts Ctrl-C presses; the third press before anyone clears the flag ends the process the
+    /// default way, an escape hatch from work that never reaches a step boundary.
+    static let handler: @convention(c) (Int32) -> Void = { _ in
+        Interrupt.flag.pointee += 1
+        if Interrupt.flag.pointee >= 3 {
+            signal(SIGINT, SIG_DFL)
+            raise(SIGINT)
+        }
+    }
+
     /// Installs the SIGINT handler (without SA_RESTART, so a blocking read or poll wakes up).
     public static func install() {
         _ = flag
         var action = sigaction()
         #if canImport(Glibc)
-        action.__sigaction_handler.sa_handler = { _ in Interrupt.flag.pointee = 1 }
+        action.__sigaction_handler.sa_handler = Interrupt.handler
         #else
-        action.__sigaction_u.__sa_handler = { _ in Interrupt.flag.pointee = 1 }
+        action.__sigaction_u.__sa_handler = Interrupt.handler
         #endif
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0

@@ -92,6 +92,7 @@ public enum Subprocess {
         var ending: Result.Ending?
         var buffer = [UInt8](repeating: 0, count: 65536)
         var exitStatus: Int32?
+        var exitTime: UInt64 = 0
 
         while ending == nil {
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
@@ -113,9 +114,10 @@ public enum Subprocess {
             }
             if exitStatus == nil {
                 var raw: Int32 = 0
-                if waitpid(pid, &raw, WNOHANG) == pid { exitStatus = raw }
+                if waitpid(pid, &raw, WNOHANG) == pid { exitStatus = raw; exitTime = DispatchTime.now().uptimeNanoseconds }
             }
-            if let raw = exitStatus, open.isEmpty || DispatchTime.now().uptimeNanoseconds - start > UInt64(timeout * 1e9) {
+            // After the child exits, wait at most a second for background processes holding its pipes.
+            if let raw = exitStatus, open.isEmpty || DispatchTime.now().uptimeNanoseconds - exitTime > 1_000_000_000 {
                 let signal = raw & 0x7f
                 ending = signal == 0 ? .exited((raw >> 8) & 0xff) : .signalled(signal)
                 break
