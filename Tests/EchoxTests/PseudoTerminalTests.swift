@@ -30,6 +30,7 @@ final class PseudoTerminalTests: XCTestCase {
         XCTAssertEqual(report["state_steps"] as? Int, stopped, "the job stopped exactly at the reported step boundary")
         XCTAssertLessThan(report["stop_latency_s"] as? Double ?? 99, 5)
         XCTAssertEqual(report["ctrl_c_clears_line"] as? Bool, true, "Ctrl-C at the prompt discarded the typed text")
+        XCTAssertEqual(report["ctrl_r_search"] as? Bool, true, "Ctrl-R found and re-ran an earlier line")
         XCTAssertEqual(report["exit_status"] as? Int, 0)
         let metrics = try FileManager.default.contentsOfDirectory(atPath: home.appendingPathComponent("runs").path)
         XCTAssertEqual(metrics.count, 1)
@@ -95,8 +96,12 @@ def expect(pattern, timeout=20, start=0):
 def send(s):
     os.write(fd, s.encode())
 
+def idle():
+    """Waits until the screen ends with a fresh prompt (readline is reading again)."""
+    expect(r"echox> $")
+
 results = {}
-expect(r"echox> ")
+idle()
 mark = len(text())
 send("he\t")
 expect(r"^help ", start=mark)
@@ -104,17 +109,21 @@ send("\r")
 expect(r"commands:", start=mark)
 results["tab_help"] = True
 
+idle()
 mark = len(text())
 send("show lo\t\r")
 expect(r"show losses", start=mark)
 expect(r"no current run", start=mark)
 results["tab_subcommand"] = True
 
+idle()
 mark = len(text())
 send("load demo-regression samples=20000 features=64\r")
 expect(r"loaded demo-regression", start=mark)
+idle()
 send("set batch 4096\r")
 expect(r"batch = 4096", start=mark)
+idle()
 mark = len(text())
 send("train for 100000\r")
 m = expect(r"train +\d+/100000 +step (\d+)", start=mark)
@@ -128,11 +137,21 @@ results["steps_not_run"] = int(m.group(3))
 results["stop_latency_s"] = round(time.time() - t0, 3)
 expect(r"echox> ", start=mark + m.end())
 
+idle()
 mark = len(text())
 send("show state\r")
 m = expect(r"job +demo-regression, (\d+) steps", start=mark)
 results["state_steps"] = int(m.group(1))
 
+idle()
+mark = len(text())
+send("\x12set ba")
+time.sleep(0.3)
+send("\r")
+m = expect(r"batch = 4096", start=mark)
+results["ctrl_r_search"] = True
+
+idle()
 mark = len(text())
 send("garbage words")
 time.sleep(0.3)
@@ -142,6 +161,7 @@ send("set seed 7\r")
 m = expect(r"(error: .*|seed = 7)", start=mark)
 results["ctrl_c_clears_line"] = m.group(1) == "seed = 7"
 
+idle()
 mark = len(text())
 send("quit\r")
 pump(3)
