@@ -58,7 +58,7 @@ public final class LoadCommand: WorkbenchCommand {
         var options = ["samples": 2000.0, "features": 16.0, "noise": 0.1]
         for word in words {
             let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, options[parts[0]] != nil, let value = Double(parts[1]), value.isFinite, value >= 0 else {
+            guard parts.count == 2, options[parts[0]] != nil, let value = Double(parts[1]), value.isFinite, value >= 0, value <= 1e9 else {
                 throw WorkbenchError.invalidArgument("cannot read '\(word)' — use samples=N, features=N, noise=X")
             }
             options[parts[0]] = value

@@ -24,7 +24,8 @@ public final class LinearRegressionDemo: TrainingJob {
 
     /// Makes the data from `seed`; noise has standard deviation `noise`.
     public init(samples: Int, features: Int, seed: UInt64, noise: Double = 0.1, batch: Int = 8, learningRate: Double = 1e-3) throws {
-        guard samples >= 1, features >= 1, samples * features <= 50_000_000 else {
+        let (cells, overflow) = samples.multipliedReportingOverflow(by: features)
+        guard samples >= 1, features >= 1, !overflow, cells <= 50_000_000 else {
             throw WorkbenchError.invalidArgument("demo-regression needs samples ≥ 1, features ≥ 1 and samples·features ≤ 5e7 (got \(samples)·\(features))")
         }
         self.samples = samples

@@ -81,7 +81,8 @@ public struct Plot: Sendable {
                 throw WorkbenchError.invalidArgument("plot '\(title)': series '\(s.name)' has \(s.x.count) x and \(s.y.count) y values (need equal, ≥ 1)")
             }
         case .heatmap(let map):
-            guard map.rows >= 1, map.columns >= 1, map.values.count == map.rows * map.columns else {
+            let (cells, overflow) = map.rows.multipliedReportingOverflow(by: map.columns)
+            guard map.rows >= 1, map.columns >= 1, !overflow, map.values.count == cells else {
                 throw WorkbenchError.invalidArgument("plot '\(title)': heatmap has \(map.values.count) values for \(map.rows)×\(map.columns)")
             }
         }
