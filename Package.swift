@@ -49,6 +49,7 @@ let package = Package(
         .testTarget(name: "UnitsTests", dependencies: ["Units", "Audio"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "Optim", "NN", "Tensor", "Formats"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"]),
+        .testTarget(name: "EchoxTests", dependencies: ["echox"]),
     ],
     swiftLanguageModes: [.v5]
 )

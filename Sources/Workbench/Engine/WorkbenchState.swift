@@ -1,0 +1,101 @@
+import Foundation
+import Formats
+
+/// Something loaded into the session (a language model, a vocoder, …), kept under a slot name.
+public struct LoadedModel {
+    public var kind: String
+    public var source: String
+    /// The model object itself, for commands that use it.
+    public var object: AnyObject?
+
+    public init(kind: String, source: String, object: AnyObject? = nil) {
+        self.kind = kind
+        self.source = source
+        self.object = object
+    }
+}
+
+/// All state of one shell session: settings, loaded models, the training job, the current run.
+public final class WorkbenchState {
+    public var settings: Settings
+    /// Loaded models by slot name (`lm`, `vocoder`, …).
+    public var models: [String: LoadedModel] = [:]
+    /// The training job that `step` and `train` drive.
+    public var job: TrainingJob?
+    /// The run directory metrics and plots go to.
+    public var run: RunDirectory?
+    /// The sample (audio file or text) commands act on by default.
+    public var currentSample: String?
+    /// Named outputs of the last commands (`text`, `wav`, `plot`, …), handed to plugins.
+    public var lastOutputs: [String: String] = [:]
+    /// Where runs live (default $ECHOX_HOME/runs).
+    public var runsRoot: URL
+    /// $ECHOX_HOME for this session.
+    public var home: URL
+    /// The directory whose ./sessions and ./plugins the session uses (default: the current directory).
+    public var workingDirectory: URL
+    /// The open metrics log of the current run.
+    var openMetrics: MetricsLog?
+
+    public init(home: URL = EchoXHome.root, settings: Settings = Settings(),
+                workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)) {
+        self.home = home
+        self.workingDirectory = workingDirectory
+        self.runsRoot = home.appendingPathComponent("runs", isDirectory: true)
+        self.settings = settings
+    }
+
+    /// The metrics log of `run`, kept open across commands.
+    public func metricsLog(for run: RunDirectory) -> MetricsLog {
+        if let open = openMetrics, open.url == run.metricsURL { return open }
+        openMetrics?.close()
+        let log = MetricsLog(url: run.metricsURL)
+        openMetrics = log
+        return log
+    }
+
+    /// Names of existing run directories, sorted.
+    public func runNames() -> [String] {
+        let items = (try? FileManager.default.contentsOfDirectory(atPath: runsRoot.path)) ?? []
+        return items.filter { name in
+            var isDir: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: runsRoot.appendingPathComponent(name).path, isDirectory: &isDir) && isDir.boolValue
+        }.sorted()
+    }
+
+    /// The current run, creating one named after the job and the time when none is selected.
+    public func ensureRun(prefix: String) throws -> RunDirectory {
+        if let run { return run }
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        let base = "\(prefix)-\(formatter.string(from: Date()))"
+        let existing = Set(runNames())
+        var name = base
+        var suffix = 2
+        while existing.contains(name) { name = "\(base)-\(suffix)"; suffix += 1 }
+        let made = try RunDirectory(name: name, root: runsRoot)
+        run = made
+        return made
+    }
+}
+
+/// A run directory `runs/<name>/` holding metrics.jsonl, plots and checkpoints.
+public struct RunDirectory: Equatable {
+    public let name: String
+    public let url: URL
+
+    /// Opens (creating if needed) the run `name` under `root`; names are plain words.
+    public init(name: String, root: URL) throws {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-"))
+        guard !name.isEmpty, !name.hasPrefix("."), name.unicodeScalars.allSatisfy(allowed.contains) else {
+            throw WorkbenchError.invalidArgument("run names use letters, digits, '.', '_' and '-' only, not '\(name)'")
+        }
+        self.name = name
+        self.url = root.appendingPathComponent(name, isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    public var metricsURL: URL { url.appendingPathComponent("metrics.jsonl") }
+    public var plotsURL: URL { url.appendingPathComponent("plots", isDirectory: true) }
+}

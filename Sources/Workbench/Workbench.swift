@@ -1,1 +1,0 @@
-// Module Workbench: see DESIGN.md §2.

@@ -1,6 +1,0 @@
-import ArgumentParser
-
-struct EchoX: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "echox", abstract: "EchoX Workbench", subcommands: [BenchCommand.self])
-}
-EchoX.main()
