@@ -3,12 +3,60 @@ import CBLAS
 // MARK: - Matrix products through cblas_sgemm (forward and backward side by side)
 
 /// C[M×N] = alpha · op(A) · op(B) + beta · C, row-major; op transposes without copying.
+///
+/// OpenBLAS runs single-threaded; large products are split here into row (or column) blocks
+/// across the cores, so that BLAS and the elementwise loops share one pool of threads instead
+/// of fighting over the cores with OpenBLAS's spinning workers.
 @inline(__always)
 public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                  _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                  beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    BLASThreads.configure()
+    let work = m * n * k
+    let parts = work >= 1 << 20 ? Parallelism.cores : 1
+    if parts > 1 && m >= 2 * 16 && m >= n / 4 {
+        // Split the rows of C (and of op(A)).
+        parallelChunks(parts, minChunk: 1) { s, e in
+            for p in s..<e {
+                let rows = blockRange(p, parts: parts, total: m)
+                guard !rows.isEmpty else { continue }
+                let aOffset = transA ? rows.lowerBound : rows.lowerBound * lda
+                sgemm(transA, transB, rows.count, n, k, alpha, a + aOffset, lda, b, ldb, beta, c + rows.lowerBound * ldc, ldc)
+            }
+        }
+    } else if parts > 1 && n >= 2 * 16 {
+        // Split the columns of C (and of op(B)).
+        parallelChunks(parts, minChunk: 1) { s, e in
+            for p in s..<e {
+                let cols = blockRange(p, parts: parts, total: n)
+                guard !cols.isEmpty else { continue }
+                let bOffset = transB ? cols.lowerBound * ldb : cols.lowerBound
+                sgemm(transA, transB, m, cols.count, k, alpha, a, lda, b + bOffset, ldb, beta, c + cols.lowerBound, ldc)
+            }
+        }
+    } else {
+        sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+}
+
+/// Block `p` of `parts` near-equal blocks of `0..<total`, aligned to 16.
+@inline(__always)
+func blockRange(_ p: Int, parts: Int, total: Int) -> Range<Int> {
+    let size = ((total + parts - 1) / parts + 15) / 16 * 16
+    return min(total, p * size)..<min(total, (p + 1) * size)
+}
+
+@inline(__always)
+func sgemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+           _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+           _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+enum BLASThreads {
+    static let once: Void = { openblas_set_num_threads(1) }()
+    @inline(__always) static func configure() { _ = once }
 }
 
 extension Tensor {

@@ -1,22 +1,37 @@
 import Dispatch
+import Foundation
 
 /// Splits `0..<count` into contiguous chunks run on all cores; small ranges run inline.
-/// `body(start, end)` must only write memory owned by its own chunk.
+/// `body(start, end)` must only write memory owned by its own chunk. Inside a chunk, nested
+/// calls (and BLAS products) run on the calling thread, so cores are never oversubscribed.
 @inline(__always)
 public func parallelChunks(_ count: Int, minChunk: Int = 32_768, _ body: (Int, Int) -> Void) {
-    let workers = min(Parallelism.cores, max(1, count / minChunk))
+    let workers = ParallelRegion.isWorker ? 1 : min(Parallelism.cores, max(1, count / minChunk))
     if workers <= 1 { body(0, count); return }
     let chunk = (count + workers - 1) / workers
     DispatchQueue.concurrentPerform(iterations: workers) { w in
         let start = w * chunk
         let end = min(count, start + chunk)
-        if start < end { body(start, end) }
+        guard start < end else { return }
+        ParallelRegion.enter()
+        body(start, end)
+        ParallelRegion.leave()
     }
 }
 
 public enum Parallelism {
-    /// Worker threads used by tensor loops (the machine's active processors).
+    /// Worker threads used by tensor loops and matrix products (the machine's active processors).
     nonisolated(unsafe) public static var cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 }
 
-import Foundation
+/// Marks threads that are running a chunk of a parallel loop.
+enum ParallelRegion {
+    static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+    @inline(__always) static var isWorker: Bool { pthread_getspecific(key) != nil }
+    @inline(__always) static func enter() { pthread_setspecific(key, UnsafeRawPointer(bitPattern: 1)) }
+    @inline(__always) static func leave() { pthread_setspecific(key, nil) }
+}

@@ -30,13 +30,18 @@ public struct TrainBenchmark: Sendable {
             let tokens = (0..<(batch * (seq + 1))).map { _ in Int32(rng.int(below: vocab)) }
             let start = DispatchTime.now().uptimeNanoseconds
             let l = model.languageModelLoss(tokens, batch: batch)
+            let forwardEnd = DispatchTime.now().uptimeNanoseconds
             optimizer.zeroGrad()
             l.backward()
-            optimizer.step()
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let backwardEnd = DispatchTime.now().uptimeNanoseconds
+            Autograd.noGrad { optimizer.step() }
+            let end = DispatchTime.now().uptimeNanoseconds
+            let seconds = Double(end - start) / 1e9
             loss = l.item
             if i >= warmup { times.append(seconds) }
-            log("step \(i + 1)/\(warmup + steps)\(i < warmup ? " (warmup)" : ""): loss \(String(format: "%.4f", loss)), \(String(format: "%.1f", seconds * 1000)) ms")
+            let ms = { (a: UInt64, b: UInt64) in String(format: "%.1f", Double(b - a) / 1e6) }
+            log("step \(i + 1)/\(warmup + steps)\(i < warmup ? " (warmup)" : ""): loss \(String(format: "%.4f", loss)), "
+                + "\(ms(start, end)) ms (forward \(ms(start, forwardEnd)), backward \(ms(forwardEnd, backwardEnd)), AdamW \(ms(backwardEnd, end)))")
         }
         let median = times.sorted()[times.count / 2]
         return Result(tokensPerSecond: Double(batch * seq) / median, medianStepMilliseconds: median * 1000,
