@@ -79,19 +79,16 @@ enum RowDot {
     @inline(__always)
     static func lanes8(_ p: UnsafeRawPointer, _ byteOffset: Int) -> Lanes8 { p.loadUnaligned(fromByteOffset: byteOffset, as: Lanes8.self) }
 
-    /// Σ q_j·x_j over one block, given its bytes as 8 words `v` (x in `.interleaved` order at `xb`);
-    /// `mask` keeps one value per byte (0xF for nibbles, 0xFF for bytes), `bias` is 2^23 plus the
-    /// offset that `or` (with `0x4B000000`) or `xor` (with `0x4B000080`, for signed bytes) adds.
+    /// Σ (q_j − offset)·x_j over one block, given its bytes as 8 words `v` (x in `.interleaved`
+    /// order at `xb`); `mask` keeps one value per byte: 0xF for nibbles, 0xFF for bytes.
     @inline(__always)
-    static func block(_ v: Words8, _ xb: UnsafeRawPointer, mask: UInt32, signed: Bool) -> Lanes8 {
-        let m = Words8(repeating: mask)
-        let f = Lanes8(repeating: signed ? magic + 128 : magic)
-        let e = Words8(repeating: signed ? 0x4B00_0080 : 0x4B00_0000)
-        @inline(__always) func decode(_ w: Words8) -> Lanes8 { float8(signed ? w ^ e : w | e) - f }
-        let t0 = decode(v & m) * lanes8(xb, 0)
-        let t1 = decode((v &>> 8) & m) * lanes8(xb, 32)
-        let t2 = decode((v &>> 16) & m) * lanes8(xb, 64)
-        let t3 = decode((v &>> 24) & m) * lanes8(xb, 96)
+    static func block(_ v: Words8, _ xb: UnsafeRawPointer, mask: UInt32, offset: Float) -> Lanes8 {
+        let m = Words8(repeating: mask), e = Words8(repeating: 0x4B00_0000)
+        let f = Lanes8(repeating: magic + offset)
+        let t0 = (float8((v & m) | e) - f) * lanes8(xb, 0)
+        let t1 = (float8(((v &>> 8) & m) | e) - f) * lanes8(xb, 32)
+        let t2 = (float8(((v &>> 16) & m) | e) - f) * lanes8(xb, 64)
+        let t3 = (float8(((v &>> 24) & m) | e) - f) * lanes8(xb, 96)
         let low: Lanes8 = t0 + t1
         let high: Lanes8 = t2 + t3
         return low + high
@@ -111,7 +108,7 @@ enum RowDot {
         let xr = UnsafeRawPointer(x)
         for b in 0..<blocks {
             let p = w + 20 * b
-            acc += loadHalf(p) * block(nibbleWords(p + 4), xr + 128 * b, mask: 0xF, signed: false)
+            acc += loadHalf(p) * block(nibbleWords(p + 4), xr + 128 * b, mask: 0xF, offset: 0)
             accMin += loadHalf(p, 2) * sums[b]
         }
         return acc.sum() + accMin
@@ -125,7 +122,7 @@ enum RowDot {
         for b in 0..<blocks {
             let p = w + 18 * b
             let d = loadHalf(p)
-            acc += d * block(nibbleWords(p + 2), xr + 128 * b, mask: 0xF, signed: false)
+            acc += d * block(nibbleWords(p + 2), xr + 128 * b, mask: 0xF, offset: 0)
             accOffset += d * sums[b]
         }
         return acc.sum() - 8 * accOffset
@@ -138,10 +135,10 @@ enum RowDot {
         let xr = UnsafeRawPointer(x)
         for b in 0..<blocks {
             let p = w + 34 * b
-            // (byte ^ 0x80) is q + 128 in 0...255; XOR with 0x4B000080 also sets the exponent of 2^23.
+            // Flipping every byte's top bit turns int8 q into q + 128 in 0...255.
             let v = Words8(lowHalf: p.loadUnaligned(fromByteOffset: 2, as: Words.self),
-                           highHalf: p.loadUnaligned(fromByteOffset: 18, as: Words.self))
-            acc += loadHalf(p) * block(v, xr + 128 * b, mask: 0xFF, signed: true)
+                           highHalf: p.loadUnaligned(fromByteOffset: 18, as: Words.self)) ^ 0x8080_8080
+            acc += loadHalf(p) * block(v, xr + 128 * b, mask: 0xFF, offset: 128)
         }
         return acc.sum()
     }
