@@ -5,6 +5,10 @@ import Foundation
 ///
 /// Every count, length, type and offset is checked before use, so a malformed or truncated file
 /// throws a `GGUFError` instead of crashing.
+///
+/// Shapes follow ggml: a tensor's `dims[0]` (ggml `ne[0]`) is its innermost dimension, the number
+/// of columns; `floats(of:)` returns row-major values of shape `dims.reversed()`. A weight
+/// [out, in] therefore has `dims == [in, out]`, `rows == out`, `cols == in`.
 public final class GGUFFile: @unchecked Sendable {
     /// The format version (2 or 3).
     public let version: Int

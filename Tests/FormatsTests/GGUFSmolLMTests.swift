@@ -50,6 +50,16 @@ final class GGUFSmolLMTests: XCTestCase {
         XCTAssertEqual(downMatrix.row(3)[1535], Float(0.0474853515625))
         XCTAssertEqual(downMatrix.row(575)[0], Float(-0.22918701171875))
 
+        // The fast product on real weights against dequantise-then-multiply (Double sums).
+        let x = (0..<1536).map { Float(sin(Double($0) * 0.37)) }
+        let w = downMatrix.dequantised()
+        let y = downMatrix.matvec(x)
+        for r in stride(from: 0, to: 576, by: 7) {
+            var exact = 0.0, size = 0.0
+            for c in 0..<1536 { exact += Double(w[r * 1536 + c]) * Double(x[c]); size += abs(Double(w[r * 1536 + c]) * Double(x[c])) }
+            XCTAssertLessThanOrEqual(abs(Double(y[r]) - exact), 1e-5 * size, "ffn_down row \(r)")
+        }
+
         let embedding = try file.requireTensor("token_embd.weight")
         XCTAssertEqual(embedding.type, .q8_0)
         XCTAssertEqual(embedding.shape, [49152, 576])

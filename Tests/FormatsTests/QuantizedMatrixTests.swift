@@ -71,6 +71,8 @@ final class QuantizedMatrixTests: XCTestCase {
             let exact = try file.floats(named: "\(type).ref")
             let want = reference(exact, rows: 1, cols: 256, x)
             let scale = magnitudes(exact, rows: 1, cols: 256, x)
+            let copied = try QuantizedMatrix(file: file, named: "\(type).data", copy: true)
+            XCTAssertEqual(copied.matvec(x), m.matvec(x), "\(type) copied")
             if QuantizedMatrix.kernelTypes.contains(type) {
                 XCTAssertEqual(m.type, type)
                 XCTAssertEqual(m.row(0), exact, "\(type) row")

@@ -28,14 +28,22 @@ public final class QuantizedMatrix: @unchecked Sendable {
     // MARK: - Construction
 
     /// The matrix of `info` (a 1- to 4-D tensor of `file`; outer dimensions are folded into rows).
-    public init(file: GGUFFile, tensor info: GGUFTensorInfo) throws {
+    /// With `copy`, the stored blocks are copied into owned memory (so the matrix no longer keeps
+    /// the file mapped); without, they stay in the mapping.
+    public init(file: GGUFFile, tensor info: GGUFTensorInfo, copy: Bool = false) throws {
         rows = info.rows
         cols = info.cols
         if QuantizedMatrix.kernelTypes.contains(info.type) {
             type = info.type
             rowBytes = info.type.byteCount(values: info.cols)!
-            base = file.rawBytes(of: info).baseAddress ?? UnsafeRawPointer(bitPattern: 64)!
-            owner = file.owner
+            let raw = file.rawBytes(of: info)
+            if copy {
+                let buffer = OwnedBytes(count: raw.count)
+                if raw.count > 0 { buffer.pointer.copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
+                (base, owner) = (UnsafeRawPointer(buffer.pointer), buffer)
+            } else {
+                (base, owner) = (raw.baseAddress ?? UnsafeRawPointer(bitPattern: 64)!, file.owner)
+            }
             return
         }
         let target: GGMLType = info.type == .bf16 ? .f32 : .q8_0
@@ -47,9 +55,9 @@ public final class QuantizedMatrix: @unchecked Sendable {
         (type, rowBytes, base, owner) = (target, converted.rowBytes, converted.base, converted.owner)
     }
 
-    /// The matrix called `name` in `file`.
-    public convenience init(file: GGUFFile, named name: String) throws {
-        try self.init(file: file, tensor: file.requireTensor(name))
+    /// The matrix called `name` in `file` (see `init(file:tensor:copy:)`).
+    public convenience init(file: GGUFFile, named name: String, copy: Bool = false) throws {
+        try self.init(file: file, tensor: file.requireTensor(name), copy: copy)
     }
 
     /// Encodes row-major float values [rows, cols] as `type` (one of `Quantize.supported`).

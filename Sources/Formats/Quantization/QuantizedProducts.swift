@@ -32,15 +32,15 @@ extension QuantizedMatrix {
     public func matvec(_ x: [Float]) -> [Float] {
         precondition(x.count == cols, "matvec needs \(cols) inputs, got \(x.count)")
         return [Float](unsafeUninitializedCapacity: rows) { y, n in
-            x.withUnsafeBufferPointer { matvec($0.baseAddress!, y.baseAddress!) }
+            if rows > 0 && cols > 0 { x.withUnsafeBufferPointer { matvec($0.baseAddress!, y.baseAddress!) } }
+            else if rows > 0 { y.initialize(repeating: 0) }
             n = rows
         }
     }
 
     private var activationOrder: ActivationOrder {
         switch type {
-        case .q4_0, .q4_1: return .nibbles
-        case .q8_0: return .bytes
+        case .q4_0, .q4_1, .q8_0: return .interleaved
         case .f16: return .halves
         default: return .natural
         }
@@ -87,7 +87,8 @@ extension QuantizedMatrix {
     public func matmul(_ x: [Float], n: Int) -> [Float] {
         precondition(x.count == n * cols, "matmul needs \(n)×\(cols) inputs, got \(x.count) values")
         return [Float](unsafeUninitializedCapacity: n * rows) { y, count in
-            if n * rows > 0 { x.withUnsafeBufferPointer { matmul($0.baseAddress!, n: n, y.baseAddress!) } }
+            if n * rows > 0 && cols > 0 { x.withUnsafeBufferPointer { matmul($0.baseAddress!, n: n, y.baseAddress!) } }
+            else if n * rows > 0 { y.initialize(repeating: 0) }
             count = n * rows
         }
     }

@@ -1,11 +1,14 @@
 // MARK: - Dot products of one stored row with float32 activations
 //
-// Blocks are decoded in SSE-width registers and multiplied with float32 activations; activations
-// are never quantised. Decoding uses only shifts, masks and one float subtraction: a small
-// integer n placed in the low mantissa bits of 2^23 (bits 0x4B000000 | n) is the float 2^23 + n,
-// so subtracting 2^23 gives n exactly. Shifting four packed 32-bit words by the same amount
-// yields the values of byte (or nibble) k of each word, i.e. values 4i + k; the activations are
-// therefore permuted once per product (`ActivationOrder`) so that lane i meets the right value.
+// Blocks are decoded in registers and multiplied with float32 activations; activations are
+// never quantised. Decoding uses only shifts, masks and one float subtraction: a small integer n
+// placed in the low mantissa bits of 2^23 (bits 0x4B000000 | n) is the float 2^23 + n, so
+// subtracting 2^23 gives n exactly. A block's 16 (Q4) or 32 (Q8) bytes are loaded as 32-bit words
+// into 8 lanes — for Q4 the words and the words shifted by 4 (high nibbles), for Q8 the two
+// halves — and shifting all lanes by 8k yields byte k of every word, i.e. values 4i + k. The
+// activations are therefore permuted once per product (`ActivationOrder.interleaved`) so that
+// each lane meets its value. Eight lanes compile to two SSE operations, or one AVX2 operation
+// when the build targets x86-64-v3.
 //
 // For Q4_0 and Q4_1 the per-block constant term is factored out:
 //   Σ_j (d·q_j + m)·x_j = d·Σ_j q_j·x_j + m·S_b,   S_b = Σ_j x_j over block b,
@@ -13,14 +16,14 @@
 
 typealias Words = SIMD4<UInt32>
 typealias Lanes = SIMD4<Float>
+typealias Words8 = SIMD8<UInt32>
+typealias Lanes8 = SIMD8<Float>
 
 /// How activations are reordered within each 32-value block to match a kernel's decoding order.
 enum ActivationOrder {
     case natural
-    /// Q4_0 / Q4_1: group s (0..<8), lane i ← x[(s & 1)·16 + 4i + s/2].
-    case nibbles
-    /// Q8_0: group g (0..<8), lane i ← x[(g / 4)·16 + 4i + g % 4].
-    case bytes
+    /// Q4_0, Q4_1, Q8_0: group k (0..<4) of 8 lanes; lane i < 4 ← x[4i + k], lane 4 + i ← x[16 + 4i + k].
+    case interleaved
     /// F16 (per 8 values): lanes 0..<4 ← x[2i], lanes 4..<8 ← x[2i + 1].
     case halves
 
@@ -28,13 +31,14 @@ enum ActivationOrder {
     func permute(_ x: UnsafePointer<Float>, cols: Int, into out: UnsafeMutablePointer<Float>) {
         switch self {
         case .natural: out.update(from: x, count: cols)
-        case .nibbles:
+        case .interleaved:
             for b in stride(from: 0, to: cols, by: 32) {
-                for s in 0..<8 { for i in 0..<4 { out[b + 4 * s + i] = x[b + (s & 1) * 16 + 4 * i + s / 2] } }
-            }
-        case .bytes:
-            for b in stride(from: 0, to: cols, by: 32) {
-                for g in 0..<8 { for i in 0..<4 { out[b + 4 * g + i] = x[b + (g / 4) * 16 + 4 * i + g % 4] } }
+                for k in 0..<4 {
+                    for i in 0..<4 {
+                        out[b + 8 * k + i] = x[b + 4 * i + k]
+                        out[b + 8 * k + 4 + i] = x[b + 16 + 4 * i + k]
+                    }
+                }
             }
         case .halves:
             var b = 0
@@ -69,31 +73,42 @@ enum RowDot {
         }
     }
 
-    /// Σ q_j·x_j of one block of 16 nibble bytes `q` (x in `.nibbles` order at `xb`).
     @inline(__always)
-    static func nibbleBlock(_ q: Words, _ xb: UnsafeRawPointer) -> Lanes {
-        let mask = Words(repeating: 0xF), m = Words(repeating: 0x4B00_0000), f = Lanes(repeating: magic)
-        let t0 = (float((q & mask) | m) - f) * lanes(xb, 0)
-        let t1 = (float(((q &>> 4) & mask) | m) - f) * lanes(xb, 16)
-        let t2 = (float(((q &>> 8) & mask) | m) - f) * lanes(xb, 32)
-        let t3 = (float(((q &>> 12) & mask) | m) - f) * lanes(xb, 48)
-        let t4 = (float(((q &>> 16) & mask) | m) - f) * lanes(xb, 64)
-        let t5 = (float(((q &>> 20) & mask) | m) - f) * lanes(xb, 80)
-        let t6 = (float(((q &>> 24) & mask) | m) - f) * lanes(xb, 96)
-        let t7 = (float((q &>> 28) | m) - f) * lanes(xb, 112)
-        let low: Lanes = (t0 + t1) + (t2 + t3)
-        let high: Lanes = (t4 + t5) + (t6 + t7)
+    static func float8(_ v: Words8) -> Lanes8 { unsafeBitCast(v, to: Lanes8.self) }
+
+    @inline(__always)
+    static func lanes8(_ p: UnsafeRawPointer, _ byteOffset: Int) -> Lanes8 { p.loadUnaligned(fromByteOffset: byteOffset, as: Lanes8.self) }
+
+    /// Σ (q_j − offset)·x_j over one block, given its bytes as 8 words `v` (x in `.interleaved`
+    /// order at `xb`); `mask` keeps one value per byte: 0xF for nibbles, 0xFF for bytes.
+    @inline(__always)
+    static func block(_ v: Words8, _ xb: UnsafeRawPointer, mask: UInt32, offset: Float) -> Lanes8 {
+        let m = Words8(repeating: mask), e = Words8(repeating: 0x4B00_0000)
+        let f = Lanes8(repeating: magic + offset)
+        let t0 = (float8((v & m) | e) - f) * lanes8(xb, 0)
+        let t1 = (float8(((v &>> 8) & m) | e) - f) * lanes8(xb, 32)
+        let t2 = (float8(((v &>> 16) & m) | e) - f) * lanes8(xb, 64)
+        let t3 = (float8(((v &>> 24) & m) | e) - f) * lanes8(xb, 96)
+        let low: Lanes8 = t0 + t1
+        let high: Lanes8 = t2 + t3
         return low + high
+    }
+
+    /// The 16 nibble bytes at `p` as 8 words: low nibbles in lanes 0..<4, high nibbles in 4..<8.
+    @inline(__always)
+    static func nibbleWords(_ p: UnsafeRawPointer) -> Words8 {
+        let q = p.loadUnaligned(as: Words.self)
+        return Words8(lowHalf: q, highHalf: q &>> 4)
     }
 
     /// Q4_1 row (20 bytes per 32 values: f16 d, f16 m, 16 nibble bytes).
     @inline(__always)
     static func q4_1(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, blocks: Int) -> Float {
-        var acc = Lanes(), accMin: Float = 0
+        var acc = Lanes8(), accMin: Float = 0
         let xr = UnsafeRawPointer(x)
         for b in 0..<blocks {
             let p = w + 20 * b
-            acc += loadHalf(p) * nibbleBlock(p.loadUnaligned(fromByteOffset: 4, as: Words.self), xr + 128 * b)
+            acc += loadHalf(p) * block(nibbleWords(p + 4), xr + 128 * b, mask: 0xF, offset: 0)
             accMin += loadHalf(p, 2) * sums[b]
         }
         return acc.sum() + accMin
@@ -102,39 +117,28 @@ enum RowDot {
     /// Q4_0 row (18 bytes per 32 values: f16 d, 16 nibble bytes, values d·(q − 8)).
     @inline(__always)
     static func q4_0(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, blocks: Int) -> Float {
-        var acc = Lanes(), accOffset: Float = 0
+        var acc = Lanes8(), accOffset: Float = 0
         let xr = UnsafeRawPointer(x)
         for b in 0..<blocks {
             let p = w + 18 * b
             let d = loadHalf(p)
-            acc += d * nibbleBlock(p.loadUnaligned(fromByteOffset: 2, as: Words.self), xr + 128 * b)
+            acc += d * block(nibbleWords(p + 2), xr + 128 * b, mask: 0xF, offset: 0)
             accOffset += d * sums[b]
         }
         return acc.sum() - 8 * accOffset
     }
 
-    /// Q8_0 row (34 bytes per 32 values: f16 d, 32 int8), x in `.bytes` order.
+    /// Q8_0 row (34 bytes per 32 values: f16 d, 32 int8), x in `.interleaved` order.
     @inline(__always)
     static func q8_0(_ w: UnsafeRawPointer, _ x: UnsafePointer<Float>, blocks: Int) -> Float {
-        // (byte ^ 0x80) is q + 128 in 0...255; XOR with 0x4B000080 also sets the exponent of 2^23.
-        let mask = Words(repeating: 0xFF), m = Words(repeating: 0x4B00_0080), f = Lanes(repeating: magic + 128)
-        var acc = Lanes()
+        var acc = Lanes8()
         let xr = UnsafeRawPointer(x)
         for b in 0..<blocks {
-            let p = w + 34 * b, xb = xr + 128 * b
-            let q0 = p.loadUnaligned(fromByteOffset: 2, as: Words.self)
-            let q1 = p.loadUnaligned(fromByteOffset: 18, as: Words.self)
-            let t0 = (float((q0 & mask) ^ m) - f) * lanes(xb, 0)
-            let t1 = (float(((q0 &>> 8) & mask) ^ m) - f) * lanes(xb, 16)
-            let t2 = (float(((q0 &>> 16) & mask) ^ m) - f) * lanes(xb, 32)
-            let t3 = (float((q0 &>> 24) ^ m) - f) * lanes(xb, 48)
-            let t4 = (float((q1 & mask) ^ m) - f) * lanes(xb, 64)
-            let t5 = (float(((q1 &>> 8) & mask) ^ m) - f) * lanes(xb, 80)
-            let t6 = (float(((q1 &>> 16) & mask) ^ m) - f) * lanes(xb, 96)
-            let t7 = (float((q1 &>> 24) ^ m) - f) * lanes(xb, 112)
-            let low: Lanes = (t0 + t1) + (t2 + t3)
-            let high: Lanes = (t4 + t5) + (t6 + t7)
-            acc += loadHalf(p) * (low + high)
+            let p = w + 34 * b
+            // Flipping every byte's top bit turns int8 q into q + 128 in 0...255.
+            let v = Words8(lowHalf: p.loadUnaligned(fromByteOffset: 2, as: Words.self),
+                           highHalf: p.loadUnaligned(fromByteOffset: 18, as: Words.self)) ^ 0x8080_8080
+            acc += loadHalf(p) * block(v, xr + 128 * b, mask: 0xFF, offset: 128)
         }
         return acc.sum()
     }
