@@ -19,16 +19,6 @@ public struct LanguageModelTraining: Codable, Equatable, Sendable {
     public init() {}
 }
 
-/// One optimiser step's measurements.
-public struct StepReport: Sendable {
-    public var step: Int
-    public var losses: [String: Float]
-    public var gradientNorm: Float
-    public var learningRate: Float
-    public var tokens: Int
-    public var seconds: Double
-}
-
 /// Trains a Llama-style model on a token stream: sampling, loss, clipping, AdamW, schedule.
 /// Every random choice comes from `rng`, so a run restored from a checkpoint continues exactly.
 public final class LanguageModelTrainer {
@@ -36,7 +26,7 @@ public final class LanguageModelTrainer {
     public let data: TokenStream
     public let settings: LanguageModelTraining
     public let optimizer: AdamW
-    public let schedule: WarmupCosine
+    public private(set) var schedule: WarmupCosine
     public var rng: SeededRandom
 
     public init(model: LlamaModel, data: TokenStream, settings: LanguageModelTraining) {
@@ -54,10 +44,15 @@ public final class LanguageModelTrainer {
 
     public var step: Int { optimizer.stepCount }
 
+    /// Changes the schedule's peak rate (and its floor in proportion) from the next step on.
+    public func setPeakLearningRate(_ rate: Float) {
+        schedule.minRate = rate * 0.1
+        schedule.peak = rate
+    }
+
     /// One optimiser step over `accumulation` micro-batches.
     @discardableResult
     public func trainStep() -> StepReport {
-        let start = DispatchTime.now().uptimeNanoseconds
         model.train()
         optimizer.zeroGrad()
         var total: Float = 0
@@ -72,9 +67,8 @@ public final class LanguageModelTrainer {
         optimizer.learningRate = schedule.rate(at: optimizer.stepCount)
         let rate = optimizer.learningRate
         Autograd.noGrad { optimizer.step() }
-        return StepReport(step: optimizer.stepCount, losses: ["loss": total], gradientNorm: norm, learningRate: rate,
-                          tokens: settings.batch * settings.sequenceLength * settings.accumulation,
-                          seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        return StepReport(step: optimizer.stepCount, losses: ["loss": Double(total)], gradNorm: Double(norm),
+                          tokens: settings.batch * settings.sequenceLength * settings.accumulation, learningRate: Double(rate))
     }
 
     /// Mean loss over `batches` fixed evaluation batches (drawn from their own seed).

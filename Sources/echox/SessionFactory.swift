@@ -4,7 +4,7 @@ import Workbench
 /// executable adds commands and loaders from other modules to the built-in registry.
 enum SessionFactory {
     static func make(output: OutputSink = StandardOutputSink()) -> WorkbenchSession {
-        let registry = CommandRegistry.standard()
+        let registry = CommandRegistry.workbench()
         return WorkbenchSession(output: output, registry: registry)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Training
 import XCTest
 @testable import Workbench
 

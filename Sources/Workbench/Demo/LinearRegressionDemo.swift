@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// A demonstration training job: linear regression y = X·w + b by minibatch gradient descent on
 /// synthetic data, in plain Swift. It exists so the shell, its notebooks and its tests can show

@@ -1,0 +1,9 @@
+extension CommandRegistry {
+    /// The full workbench: the built-in shell commands plus the model, data and audio commands.
+    public static func workbench() -> CommandRegistry {
+        let registry = standard()
+        registry.registerLoader(LanguageModelCommands.loader)
+        registry.register(DataCommand())
+        return registry
+    }
+}
