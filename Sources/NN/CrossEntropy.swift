@@ -40,8 +40,9 @@ extension Tensor {
                     let x = px + r * v, d = pgx + r * v
                     let target = targets[r]
                     guard target != ignoreIndex else { for i in 0..<v { d[i] = 0 }; continue }
-                    let lse = plse[r], smooth = eps / Float(v)
-                    for i in 0..<v { d[i] = (Foundation.exp(x[i] - lse) - smooth) * scale }
+                    let smooth = eps / Float(v)
+                    _ = FastMath.expShifted(x, d, count: v, shift: plse[r])
+                    for i in 0..<v { d[i] = (d[i] - smooth) * scale }
                     d[Int(target)] -= (1 - eps) * scale
                 }
             }

@@ -104,7 +104,8 @@ extension Tensor {
                 a.accumulateGrad(ga)
             }
             if b.requiresGrad {
-                let gb = Tensor(zeros: b.shape), pgb = gb.data
+                // Accumulated over batches only when a shared B is used with a transposed A.
+                let gb = sharedB && transposeSelf ? Tensor(zeros: b.shape) : Tensor.empty(b.shape), pgb = gb.data
                 if sharedB && !transposeSelf {
                     if transposeOther { // dB = dCᵀ · A over all rows
                         gemm(transA: true, transB: false, m: br, n: bc, k: batches * m, pg, lda: n, pa, ldb: ac, pgb, ldc: bc)

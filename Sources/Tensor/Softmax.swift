@@ -58,9 +58,7 @@ public enum Softmax {
         var m = -Float.infinity
         for i in 0..<n { m = Swift.max(m, x[i]) }
         if m == -.infinity { for i in 0..<n { y[i] = 0 }; return }
-        var s: Float = 0
-        for i in 0..<n { let e = Foundation.exp(x[i] - m); y[i] = e; s += e }
-        let inv = 1 / s
+        let inv = 1 / FastMath.expShifted(x, y, count: n, shift: m)
         for i in 0..<n { y[i] *= inv }
     }
 
@@ -70,8 +68,6 @@ public enum Softmax {
         var m = -Float.infinity
         for i in 0..<n { m = Swift.max(m, x[i]) }
         if m == -.infinity { return m }
-        var s: Float = 0
-        for i in 0..<n { s += Foundation.exp(x[i] - m) }
-        return m + Foundation.log(s)
+        return m + Foundation.log(FastMath.sumExpShifted(x, count: n, shift: m))
     }
 }
