@@ -49,9 +49,10 @@ public struct UnitLanguage: Equatable, Sendable {
         var symbols = units
         var next = (0..<units.count).map { Int32($0 + 1) }, prev = (0..<units.count).map { Int32($0 - 1) }
         next[units.count - 1] = -1
-        var heap = MinHeap()
+        // Lowest rank first, then leftmost position.
+        var heap = BinaryHeap<(rank: Int32, position: Int32)> { $0.rank != $1.rank ? $0.rank < $1.rank : $0.position < $1.position }
         for i in 0..<(units.count - 1) {
-            if let r = ranks[UnitMerge.key(symbols[i], symbols[i + 1])] { heap.push(rank: r, position: Int32(i)) }
+            if let r = ranks[UnitMerge.key(symbols[i], symbols[i + 1])] { heap.push((r, Int32(i))) }
         }
         while let (rank, position) = heap.pop() {
             let i = Int(position)
@@ -63,8 +64,8 @@ public struct UnitLanguage: Equatable, Sendable {
             next[i] = next[j]
             if next[j] >= 0 { prev[Int(next[j])] = Int32(i) }
             let p = Int(prev[i]), q = Int(next[i])
-            if p >= 0, let r = ranks[UnitMerge.key(symbols[p], symbols[i])] { heap.push(rank: r, position: Int32(p)) }
-            if q >= 0, let r = ranks[UnitMerge.key(symbols[i], symbols[q])] { heap.push(rank: r, position: Int32(i)) }
+            if p >= 0, let r = ranks[UnitMerge.key(symbols[p], symbols[i])] { heap.push((r, Int32(p))) }
+            if q >= 0, let r = ranks[UnitMerge.key(symbols[i], symbols[q])] { heap.push((r, Int32(i))) }
         }
         return symbols.filter { $0 >= 0 }
     }
@@ -161,41 +162,4 @@ public struct UnitLanguageStatistics: Codable, Equatable, Sendable {
 public struct UnitLanguageError: Error, CustomStringConvertible, Equatable {
     public let description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Binary min-heap of (rank, position) pairs, ordered by rank then position.
-struct MinHeap {
-    private var items: [(rank: Int32, position: Int32)] = []
-
-    @inline(__always) private func less(_ a: Int, _ b: Int) -> Bool {
-        items[a].rank != items[b].rank ? items[a].rank < items[b].rank : items[a].position < items[b].position
-    }
-
-    mutating func push(rank: Int32, position: Int32) {
-        items.append((rank, position))
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard less(child, parent) else { break }
-            items.swapAt(child, parent); child = parent
-        }
-    }
-
-    mutating func pop() -> (Int32, Int32)? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let l = 2 * parent + 1, r = l + 1
-                var smallest = parent
-                if l < items.count && less(l, smallest) { smallest = l }
-                if r < items.count && less(r, smallest) { smallest = r }
-                if smallest == parent { break }
-                items.swapAt(parent, smallest); parent = smallest
-            }
-        }
-        return (top.rank, top.position)
-    }
 }

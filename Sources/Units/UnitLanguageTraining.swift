@@ -84,7 +84,8 @@ struct PairCorpus {
     var next: [Int32], prev: [Int32]   // −1 at sequence ends
     var counts: [UInt64: Int] = [:]
     var occurrences: [UInt64: [Int32]] = [:]
-    var heap = PairHeap()
+    // Highest count first, then the smaller pair key.
+    var heap = BinaryHeap<(count: Int, key: UInt64)> { $0.count != $1.count ? $0.count > $1.count : $0.key < $1.key }
     private(set) var liveSymbols: Int
 
     init(_ sequences: [[Int32]]) {
@@ -106,7 +107,7 @@ struct PairCorpus {
             counts[key, default: 0] += 1
             occurrences[key, default: []].append(Int32(i))
         }
-        for (key, count) in counts { heap.push(count: count, key: key) }
+        for (key, count) in counts { heap.push((count, key)) }
     }
 
     /// The pair with the highest count among those `allowed`; pairs refused stay out of later searches.
@@ -114,7 +115,7 @@ struct PairCorpus {
         while let (stored, key) = heap.pop() {
             let current = counts[key] ?? 0
             if stored != current {           // stale entry: requeue the current count
-                if current > 0 { heap.push(count: current, key: key) }
+                if current > 0 { heap.push((current, key)) }
                 continue
             }
             guard allowed(key) else { counts[key] = nil; occurrences[key] = nil; continue }
@@ -160,43 +161,6 @@ struct PairCorpus {
         let count = (counts[key] ?? 0) + 1
         counts[key] = count
         occurrences[key, default: []].append(position)
-        heap.push(count: count, key: key)
-    }
-}
-
-/// Binary max-heap of (count, pair) entries: highest count first, then the smaller pair key.
-struct PairHeap {
-    private var items: [(count: Int, key: UInt64)] = []
-
-    @inline(__always) private func before(_ a: Int, _ b: Int) -> Bool {
-        items[a].count != items[b].count ? items[a].count > items[b].count : items[a].key < items[b].key
-    }
-
-    mutating func push(count: Int, key: UInt64) {
-        items.append((count, key))
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard before(child, parent) else { break }
-            items.swapAt(child, parent); child = parent
-        }
-    }
-
-    mutating func pop() -> (Int, UInt64)? {
-        guard let top = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let l = 2 * parent + 1, r = l + 1
-                var best = parent
-                if l < items.count && before(l, best) { best = l }
-                if r < items.count && before(r, best) { best = r }
-                if best == parent { break }
-                items.swapAt(parent, best); parent = best
-            }
-        }
-        return (top.count, top.key)
+        heap.push((count, key))
     }
 }
