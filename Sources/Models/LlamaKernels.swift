@@ -12,7 +12,9 @@ enum LlamaKernels {
     @inline(__always)
     static func exp(_ x: Floats8) -> Floats8 {
         let clamped = x.clamped(lowerBound: Floats8(repeating: -87.3), upperBound: Floats8(repeating: 88.3))
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits (no rounding instruction needed).
+        let shifted = clamped * 1.442_695_04 + 12_582_912
+        let n = shifted - 12_582_912
         let r = (clamped - n * 0.693_145_75) - n * 1.428_606_8e-6
         var p = Floats8(repeating: 1.0 / 720)
         p = p * r + 1.0 / 120
@@ -21,7 +23,8 @@ enum LlamaKernels {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let bits = (integer &+ 127) &<< 23
         let result = p * unsafeBitCast(bits, to: Floats8.self)
         return result.replacing(with: 0, where: x .< -87.3)
     }
