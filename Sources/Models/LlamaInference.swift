@@ -33,6 +33,8 @@ public final class LlamaInference {
     let x, xb, xb2, hiddenBuffer, q, att, hb, hb2, scores, logitsBuffer: UnsafeMutablePointer<Float>
     /// Queries per attention block in prefill (later blocks see more keys).
     static let queryBlock = 128
+    /// Below this many positions, prefill products use the compact kernels instead of expanding weights.
+    static let expandBelowRows = 16
     /// Positions per prefill chunk (bounds the scratch memory).
     static let prefillChunk = 512
 

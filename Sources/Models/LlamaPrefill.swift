@@ -80,50 +80,67 @@ extension LlamaInference {
     /// The decoder blocks over `n` positions from `position` on; `xs` [n, C] becomes the residual stream.
     private func forwardChunk(_ xs: UnsafeMutablePointer<Float>, n: Int) {
         let c = config, qw = c.heads * c.headDim, kvw = c.kvHeads * c.headDim, pos = position
-        let xb = UnsafeMutablePointer<Float>.allocate(capacity: n * max(c.dim, qw))
-        let qs = UnsafeMutablePointer<Float>.allocate(capacity: n * qw)
+        let qkvw = qw + 2 * kvw, f = c.ffnDim
+        let xb = UnsafeMutablePointer<Float>.allocate(capacity: n * c.dim)
+        let qkv = UnsafeMutablePointer<Float>.allocate(capacity: n * qkvw)      // [n, Q | K | V]
         let atts = UnsafeMutablePointer<Float>.allocate(capacity: n * qw)
-        let h1 = UnsafeMutablePointer<Float>.allocate(capacity: n * c.ffnDim)
-        let h2 = UnsafeMutablePointer<Float>.allocate(capacity: n * c.ffnDim)
+        let h = UnsafeMutablePointer<Float>.allocate(capacity: n * 2 * f)       // [n, gate | up]
         let s = UnsafeMutablePointer<Float>.allocate(capacity: min(n, LlamaInference.queryBlock) * (pos + n))
-        defer { for p in [xb, qs, atts, h1, h2, s] { p.deallocate() } }
+        let weights = UnsafeMutablePointer<Float>.allocate(capacity: max(qkvw, 2 * f, c.dim) * max(c.dim, f, qw))
+        defer { for p in [xb, qkv, atts, h, s, weights] { p.deallocate() } }
         let rowsPerTask = max(1, 16_384 / c.dim)
+        func norm(_ w: [Float]) {
+            parallelChunks(n, minChunk: rowsPerTask) { i0, i1 in
+                for i in i0..<i1 {
+                    LlamaKernels.rmsNorm(xs + i * c.dim, weight: w, eps: c.normEps, count: c.dim, into: xb + i * c.dim)
+                }
+            }
+        }
         for (l, b) in blocks.enumerated() {
             let ks = keys + (l * capacity + pos) * kvw, vs = values + (l * capacity + pos) * kvw
-            parallelChunks(n, minChunk: rowsPerTask) { i0, i1 in
-                for i in i0..<i1 {
-                    LlamaKernels.rmsNorm(xs + i * c.dim, weight: b.attentionNorm, eps: c.normEps, count: c.dim, into: xb + i * c.dim)
-                }
-            }
-            b.wq.matmul(xb, n: n, qs)
-            b.wk.matmul(xb, n: n, ks)
-            b.wv.matmul(xb, n: n, vs)
+            norm(b.attentionNorm)
+            project([b.wq, b.wk, b.wv], xb, lda: c.dim, n: n, into: qkv, weights: weights)
             for i in 0..<n {
-                rotary.apply(qs + i * qw, heads: c.heads, headDim: c.headDim, pos: pos + i)
-                rotary.apply(ks + i * kvw, heads: c.kvHeads, headDim: c.headDim, pos: pos + i)
+                let row = qkv + i * qkvw
+                rotary.apply(row, heads: c.heads, headDim: c.headDim, pos: pos + i)
+                rotary.apply(row + qw, heads: c.kvHeads, headDim: c.headDim, pos: pos + i)
+                (ks + i * kvw).update(from: row + qw, count: kvw)
+                (vs + i * kvw).update(from: row + qw + kvw, count: kvw)
             }
-            attendMany(layer: l, queries: qs, n: n, scratch: s, into: atts)
-            b.wo.matmul(atts, n: n, xb)
+            attendMany(layer: l, queries: qkv, stride: qkvw, n: n, scratch: s, into: atts)
+            project([b.wo], atts, lda: qw, n: n, into: xb, weights: weights)
             LlamaKernels.add(xb, into: xs, count: n * c.dim)
-            parallelChunks(n, minChunk: rowsPerTask) { i0, i1 in
-                for i in i0..<i1 {
-                    LlamaKernels.rmsNorm(xs + i * c.dim, weight: b.mlpNorm, eps: c.normEps, count: c.dim, into: xb + i * c.dim)
-                }
+            norm(b.mlpNorm)
+            project([b.gate, b.up], xb, lda: c.dim, n: n, into: h, weights: weights)
+            parallelChunks(n, minChunk: max(1, 8192 / f)) { i0, i1 in
+                for i in i0..<i1 { LlamaKernels.swiglu(h + i * 2 * f, h + i * 2 * f + f, count: f) }
             }
-            b.gate.matmul(xb, n: n, h1)
-            b.up.matmul(xb, n: n, h2)
-            parallelChunks(n * c.ffnDim, minChunk: 16_384) { i0, i1 in
-                LlamaKernels.swiglu(h1 + i0, h2 + i0, count: i1 - i0)
-            }
-            b.down.matmul(h1, n: n, xb)
+            project([b.down], h, lda: 2 * f, n: n, into: xb, weights: weights)
             LlamaKernels.add(xb, into: xs, count: n * c.dim)
         }
         position += n
     }
 
-    /// Causal attention of `n` new queries [n, H·D] over the cache of `layer` (positions up to
+    /// out[n, Σ rows] = x[n, cols] (row stride `lda`) · [W₁; W₂; …]ᵀ: the matrices are expanded
+    /// together into `weights` and multiplied in one BLAS call; a few rows use the compact kernels.
+    private func project(_ matrices: [QuantizedMatrix], _ x: UnsafePointer<Float>, lda: Int, n: Int,
+                         into out: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>) {
+        let cols = matrices[0].cols, total = matrices.reduce(0) { $0 + $1.rows }
+        if n < LlamaInference.expandBelowRows {
+            for i in 0..<n {
+                var o = 0
+                for m in matrices { m.matvec(x + i * lda, out + i * total + o); o += m.rows }
+            }
+            return
+        }
+        var o = 0
+        for m in matrices { m.rows(0..<m.rows, into: weights + o * cols); o += m.rows }
+        gemm(transA: false, transB: true, m: n, n: total, k: cols, x, lda: lda, weights, ldb: cols, out, ldc: total)
+    }
+
+    /// Causal attention of `n` new queries [n, H·D] (rows `stride` apart) over the cache of `layer` (positions up to
     /// `position + i` for query i), in blocks of queries so that each block only scores the keys it sees.
-    private func attendMany(layer: Int, queries qs: UnsafeMutablePointer<Float>, n: Int,
+    private func attendMany(layer: Int, queries qs: UnsafeMutablePointer<Float>, stride: Int, n: Int,
                             scratch s: UnsafeMutablePointer<Float>, into atts: UnsafeMutablePointer<Float>) {
         let c = config, d = c.headDim, qw = c.heads * d, kvw = c.kvHeads * d, group = c.heads / c.kvHeads
         let pos = position, scale = 1 / Float(d).squareRoot()
@@ -134,7 +151,7 @@ extension LlamaInference {
             for h in 0..<c.heads {
                 let g = h / group
                 gemm(transA: false, transB: true, m: rows, n: seen, k: d, alpha: scale,
-                     qs + r0 * qw + h * d, lda: qw, kBase + g * d, ldb: kvw, s, ldc: seen)
+                     qs + r0 * stride + h * d, lda: stride, kBase + g * d, ldb: kvw, s, ldc: seen)
                 parallelChunks(rows, minChunk: max(1, 8192 / seen)) { i0, i1 in
                     for i in i0..<i1 {
                         let valid = pos + r0 + i + 1, row = s + i * seen
