@@ -3,6 +3,16 @@ import XCTest
 
 /// SmolLM2-135M-Instruct (Q4_1) against greedy continuations and logits recorded from the reference.
 final class SmolLM2GoldenGenerationTests: XCTestCase {
+    func testConfigAndTensorTableMatchTheFile() throws {
+        let file = try SmolLM2Model.loaded.get().0
+        let config = try LlamaConfig(gguf: file)
+        XCTAssertEqual(config, LlamaConfig(vocabSize: 49152, dim: 576, layers: 30, heads: 9, kvHeads: 3, ffnDim: 1536,
+                                           ropeBase: 100_000, ropeLayout: .interleaved, normEps: 1e-5,
+                                           tiedEmbeddings: true, contextLength: 8192))
+        // The name table covers every tensor of the file, and nothing else.
+        XCTAssertEqual(Set(LlamaTensorTable.entries(config).map(\.gguf)), Set(file.tensors.map(\.name)))
+    }
+
     func testFirstTopFiveLogitsMatchGolden() throws {
         let engine = try SmolLM2Model.engine()
         var worst: Float = 0
