@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Models
+import Tensor
 import Training
 
 /// `echox bench …`: throughput measurements comparable with the PyTorch reference scripts.
@@ -7,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training and inference speed.",
-        subcommands: [BenchTrainCommand.self])
+        subcommands: [BenchTrainCommand.self, BenchInferCommand.self])
 }
 
 /// `echox bench train`: the same flags and defaults as the reference torch_llama_step.py.
@@ -45,5 +47,56 @@ struct BenchTrainCommand: ParsableCommand {
         let result = bench.run(log: { if verbose { print($0) } })
         print(String(format: "echox tokens/s: %.0f   (step_ms median %.1f, params %d, loss %.3f)",
                      result.tokensPerSecond, result.medianStepMilliseconds, result.parameterCount, result.finalLoss))
+    }
+}
+
+/// `echox bench infer`: prefill and decode speed of a pretrained LLM.
+struct BenchInferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Prefill and decode speed of a GGUF LLM; prints 'prefill tokens/s: N' and 'decode tokens/s: N' (best of the runs).")
+
+    @Option(help: "A known model name or a path to a .gguf file.") var model = "smollm2"
+    @Option(help: "Prompt tokens to prefill.") var prompt = 512
+    @Option(help: "New tokens to decode after the prompt.") var tokens = 128
+    @Option(help: "Timed runs (the best is reported).") var runs = 3
+    @Option(help: "Worker threads for matrix products (default: every core).") var threads: Int?
+
+    func validate() throws {
+        for (name, value) in [("prompt", prompt), ("tokens", tokens), ("runs", runs)] where value < 1 {
+            throw ValidationError("--\(name) must be at least 1")
+        }
+    }
+
+    func run() throws {
+        if let threads { Parallelism.cores = max(1, threads) }
+        let engine: LlamaInference
+        do {
+            engine = try LlamaInference(url: try ModelStore.resolve(model), capacity: prompt + tokens)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        guard prompt + tokens <= engine.capacity else {
+            throw CLIError("--prompt + --tokens (\(prompt + tokens)) exceed the model's context length \(engine.capacity)")
+        }
+        // A fixed pseudo-random prompt from the ordinary (non-special) part of the vocabulary.
+        var rng = SeededRandom(seed: 1)
+        let ids = (0..<prompt).map { _ in 256 + rng.int(below: engine.config.vocabSize - 256) }
+        let clock = ContinuousClock()
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        var bestPrefill = 0.0, bestDecode = 0.0
+        for run in 0..<runs {
+            engine.reset()
+            let t0 = clock.now
+            var next = Sampler.argmax(try engine.prefill(ids))
+            let t1 = clock.now
+            for _ in 0..<tokens { next = Sampler.argmax(try engine.step(next)) }
+            let t2 = clock.now
+            let prefillRate = Double(prompt) / seconds(t1 - t0), decodeRate = Double(tokens) / seconds(t2 - t1)
+            print(String(format: "run %d: prefill %.1f tokens/s, decode %.1f tokens/s", run + 1, prefillRate, decodeRate))
+            bestPrefill = max(bestPrefill, prefillRate); bestDecode = max(bestDecode, decodeRate)
+        }
+        print(String(format: "prefill tokens/s: %.0f", bestPrefill))
+        print(String(format: "decode tokens/s: %.0f", bestDecode))
     }
 }

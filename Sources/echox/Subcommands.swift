@@ -7,5 +7,7 @@ enum EchoXSubcommands {
         Repl.self,
         RunNotebook.self,
         BenchCommand.self,
+        ChatCommand.self,
+        ModelCommand.self,
     ]
 }

@@ -1,0 +1,182 @@
+import Dispatch
+import Foundation
+import Formats
+import Tensor
+
+/// Compact weights of one decoder block (shapes [out, in]).
+struct LlamaInferenceBlock {
+    let attentionNorm: [Float]                       // [C]
+    let wq, wk, wv, wo: QuantizedMatrix              // [H·D, C], [KVH·D, C] ×2, [C, H·D]
+    let mlpNorm: [Float]                             // [C]
+    let gate, up, down: QuantizedMatrix              // [F, C] ×2, [C, F]
+}
+
+/// Llama inference without autodiff: weights stay compact (quantised or half precision, read
+/// from the GGUF mapping and expanded on the fly by SIMD kernels), activations, sums and the KV
+/// cache are float32. Prefill runs blocks of positions through BLAS; decode runs one position
+/// through matrix-vector kernels over preallocated buffers, allocation-free per token.
+public final class LlamaInference {
+    public let config: LlamaConfig
+    /// Positions the KV cache holds.
+    public let capacity: Int
+    /// Positions already in the KV cache (the next token's position).
+    public internal(set) var position = 0
+
+    let blocks: [LlamaInferenceBlock]
+    let embedding: QuantizedMatrix       // [V, C]
+    let outputNorm: [Float]              // [C]
+    let output: QuantizedMatrix          // [V, C] (the embedding when tied)
+    let rotary: RotaryTable
+    let keys: UnsafeMutablePointer<Float>     // [layers, capacity, KVH·D]
+    let values: UnsafeMutablePointer<Float>   // [layers, capacity, KVH·D]
+    /// Decode buffers: x, xb, xb2, hidden [C]; q, att [H·D]; hb, hb2 [F]; scores [H, capacity]; logits [V].
+    let x, xb, xb2, hiddenBuffer, q, att, hb, hb2, scores, logitsBuffer: UnsafeMutablePointer<Float>
+    /// Queries per attention block in prefill (later blocks see more keys).
+    static let queryBlock = 128
+    /// Below this many positions, prefill products use the compact kernels instead of expanding weights.
+    static let expandBelowRows = 16
+    /// Positions per prefill chunk (bounds the scratch memory).
+    static let prefillChunk = 512
+
+    // MARK: - Loading
+
+    /// The engine for the Llama model in `file`, with a KV cache of `capacity` positions
+    /// (default: the model's context length, at most 2048).
+    public init(file: GGUFFile, capacity: Int? = nil) throws {
+        let c = try LlamaConfig(gguf: file)
+        config = c
+        self.capacity = max(1, min(capacity ?? min(c.contextLength, 2048), c.contextLength))
+        func matrix(_ name: String, _ shape: [Int]) throws -> QuantizedMatrix {
+            try QuantizedMatrix(file: file, tensor: LlamaTensorTable.tensor(file, name, shape: shape))
+        }
+        func vector(_ name: String) throws -> [Float] {
+            try file.floats(of: LlamaTensorTable.tensor(file, name, shape: [c.dim]))
+        }
+        var loaded: [LlamaInferenceBlock] = []
+        for i in 0..<c.layers {
+            var m: [String: QuantizedMatrix] = [:]
+            for e in LlamaTensorTable.blockEntries(c) where e.shape.count == 2 {
+                m[e.gguf] = try matrix("blk.\(i).\(e.gguf)", e.shape)
+            }
+            loaded.append(LlamaInferenceBlock(
+                attentionNorm: try vector("blk.\(i).attn_norm.weight"),
+                wq: m["attn_q.weight"]!, wk: m["attn_k.weight"]!, wv: m["attn_v.weight"]!, wo: m["attn_output.weight"]!,
+                mlpNorm: try vector("blk.\(i).ffn_norm.weight"),
+                gate: m["ffn_gate.weight"]!, up: m["ffn_up.weight"]!, down: m["ffn_down.weight"]!))
+        }
+        blocks = loaded
+        embedding = try matrix(LlamaTensorTable.tokenEmbedding, [c.vocabSize, c.dim])
+        outputNorm = try vector(LlamaTensorTable.outputNorm)
+        output = c.tiedEmbeddings ? embedding : try matrix(LlamaTensorTable.output, [c.vocabSize, c.dim])
+        rotary = RotaryTable(rotaryDim: c.headDim, base: c.ropeBase, capacity: self.capacity)
+        let kvCount = c.layers * self.capacity * c.kvHeads * c.headDim
+        keys = .allocate(capacity: kvCount)
+        values = .allocate(capacity: kvCount)
+        let qw = c.heads * c.headDim
+        func buffer(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n); p.initialize(repeating: 0, count: n); return p
+        }
+        (x, xb, xb2, hiddenBuffer) = (buffer(c.dim), buffer(c.dim), buffer(c.dim), buffer(c.dim))
+        (q, att, hb, hb2) = (buffer(qw), buffer(qw), buffer(c.ffnDim), buffer(c.ffnDim))
+        scores = buffer(c.heads * self.capacity)
+        logitsBuffer = buffer(c.vocabSize)
+    }
+
+    /// The engine for the GGUF file at `url`.
+    public convenience init(url: URL, capacity: Int? = nil) throws {
+        try self.init(file: GGUFFile(url: url), capacity: capacity)
+    }
+
+    deinit {
+        for p in [keys, values, x, xb, xb2, hiddenBuffer, q, att, hb, hb2, scores, logitsBuffer] { p.deallocate() }
+    }
+
+    // MARK: - State
+
+    /// Forgets every position (a new conversation).
+    public func reset() { position = 0 }
+
+    /// Drops positions from `length` on, e.g. to rewind a conversation.
+    public func rewind(to length: Int) { position = min(position, max(0, length)) }
+
+    /// The final hidden state [C] (after the last norm) of the most recent position.
+    public var lastHidden: [Float] { Array(UnsafeBufferPointer(start: hiddenBuffer, count: config.dim)) }
+
+    /// The logits [V] of the most recent position (valid until the next call).
+    public var lastLogits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: logitsBuffer, count: config.vocabSize) }
+
+    /// The float32 embedding row [C] of a token, e.g. to mix token and speech embeddings.
+    public func embedding(of token: Int) throws -> [Float] {
+        try checkToken(token)
+        return embedding.row(token)
+    }
+
+    func checkToken(_ token: Int) throws {
+        guard token >= 0 && token < config.vocabSize else { throw LlamaError.tokenOutOfRange(id: token, vocabularySize: config.vocabSize) }
+    }
+
+    func checkRoom(_ n: Int) throws {
+        guard position + n <= capacity else { throw LlamaError.contextFull(needed: position + n, capacity: capacity) }
+    }
+
+    // MARK: - Decode
+
+    /// Appends one token and returns the next-token logits [V] (valid until the next call).
+    @discardableResult
+    public func step(_ token: Int) throws -> UnsafeBufferPointer<Float> {
+        try checkToken(token)
+        try checkRoom(1)
+        embedding.row(token, into: x)
+        decodePosition()
+        return lastLogits
+    }
+
+    /// One position whose input embedding is in `x`.
+    func decodePosition() {
+        let c = config, kvw = c.kvHeads * c.headDim, pos = position
+        for (l, b) in blocks.enumerated() {
+            LlamaKernels.rmsNorm(x, weight: b.attentionNorm, eps: c.normEps, count: c.dim, into: xb)
+            let kRow = keys + (l * capacity + pos) * kvw, vRow = values + (l * capacity + pos) * kvw
+            b.wq.matvec(xb, q)
+            b.wk.matvec(xb, kRow)
+            b.wv.matvec(xb, vRow)
+            rotary.apply(q, heads: c.heads, headDim: c.headDim, pos: pos)
+            rotary.apply(kRow, heads: c.kvHeads, headDim: c.headDim, pos: pos)
+            attendOne(layer: l, keys: pos + 1)
+            b.wo.matvec(att, xb2)
+            LlamaKernels.add(xb2, into: x, count: c.dim)
+            LlamaKernels.rmsNorm(x, weight: b.mlpNorm, eps: c.normEps, count: c.dim, into: xb)
+            b.gate.matvec(xb, hb)
+            b.up.matvec(xb, hb2)
+            LlamaKernels.swiglu(hb, hb2, count: c.ffnDim)
+            b.down.matvec(hb, xb2)
+            LlamaKernels.add(xb2, into: x, count: c.dim)
+        }
+        LlamaKernels.rmsNorm(x, weight: outputNorm, eps: c.normEps, count: c.dim, into: hiddenBuffer)
+        output.matvec(hiddenBuffer, logitsBuffer)
+        position += 1
+    }
+
+    /// att[H·D] = softmax(q·Kᵀ/√D)·V over the first `n` cached positions of `layer`.
+    private func attendOne(layer: Int, keys n: Int) {
+        let c = config, d = c.headDim, kvw = c.kvHeads * d, group = c.heads / c.kvHeads
+        let scale = 1 / Float(d).squareRoot()
+        let kBase = keys + layer * capacity * kvw, vBase = values + layer * capacity * kvw
+        let (q, att, scores, cap) = (self.q, self.att, self.scores, capacity)
+        let head = { (h: Int) in
+            let g = h / group, qh = q + h * d, s = scores + h * cap, out = att + h * d
+            for j in 0..<n { s[j] = LlamaKernels.dot(qh, kBase + j * kvw + g * d, count: d) * scale }
+            LlamaKernels.softmax(s, count: n)
+            out.initialize(repeating: 0, count: d)
+            for j in 0..<n { LlamaKernels.axpy(s[j], vBase + j * kvw + g * d, out, count: d) }
+        }
+        if n * c.heads < 4096 || Parallelism.cores < 2 {
+            for h in 0..<c.heads { head(h) }
+        } else {
+            let workers = min(Parallelism.cores, c.heads), per = (c.heads + workers - 1) / workers
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                for h in (w * per)..<min(c.heads, (w + 1) * per) { head(h) }
+            }
+        }
+    }
+}

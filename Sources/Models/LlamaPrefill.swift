@@ -1,0 +1,168 @@
+import Foundation
+import Formats
+import Tensor
+
+// MARK: - Prefill: many positions at once through BLAS
+
+extension LlamaInference {
+    /// Appends `tokens` and returns the logits [V] after the last one (valid until the next call).
+    @discardableResult
+    public func prefill(_ tokens: [Int]) throws -> UnsafeBufferPointer<Float> {
+        guard !tokens.isEmpty else { throw LlamaError.badInput("prefill needs at least one token") }
+        for t in tokens { try checkToken(t) }
+        try checkRoom(tokens.count)
+        try withEmbeddings(of: tokens) { run($0, n: tokens.count, allLogits: nil) }
+        return lastLogits
+    }
+
+    /// Appends positions given by input embeddings [n, C] (row-major, e.g. speech embeddings
+    /// spliced into a prompt) and returns the logits [V] after the last one.
+    @discardableResult
+    public func prefill(embeddings: [Float]) throws -> UnsafeBufferPointer<Float> {
+        let c = config.dim
+        guard !embeddings.isEmpty, embeddings.count % c == 0 else {
+            throw LlamaError.badInput("input embeddings must be rows of \(c) values; got \(embeddings.count) values")
+        }
+        let n = embeddings.count / c
+        try checkRoom(n)
+        let xs = UnsafeMutablePointer<Float>.allocate(capacity: n * c)
+        defer { xs.deallocate() }
+        embeddings.withUnsafeBufferPointer { xs.update(from: $0.baseAddress!, count: n * c) }
+        run(xs, n: n, allLogits: nil)
+        return lastLogits
+    }
+
+    /// Logits [n, V] of every position of `tokens`, appended to the cache (for checks and scoring).
+    public func logitsOfEveryPosition(_ tokens: [Int]) throws -> [Float] {
+        guard !tokens.isEmpty else { throw LlamaError.badInput("no tokens given") }
+        for t in tokens { try checkToken(t) }
+        try checkRoom(tokens.count)
+        let v = config.vocabSize
+        var out = [Float](repeating: 0, count: tokens.count * v)
+        try withEmbeddings(of: tokens) { xs in
+            out.withUnsafeMutableBufferPointer { run(xs, n: tokens.count, allLogits: $0.baseAddress!) }
+        }
+        return out
+    }
+
+    private func withEmbeddings(of tokens: [Int], _ body: (UnsafeMutablePointer<Float>) -> Void) throws {
+        let c = config.dim
+        let xs = UnsafeMutablePointer<Float>.allocate(capacity: tokens.count * c)
+        defer { xs.deallocate() }
+        for (i, t) in tokens.enumerated() { embedding.row(t, into: xs + i * c) }
+        body(xs)
+    }
+
+    /// Runs `n` positions of input embeddings `xs` [n, C] (overwritten) in chunks; leaves the last
+    /// position's hidden state and logits in the decode buffers, and every position's logits in
+    /// `allLogits` [n, V] when given.
+    func run(_ xs: UnsafeMutablePointer<Float>, n: Int, allLogits: UnsafeMutablePointer<Float>?) {
+        let c = config
+        var start = 0
+        while start < n {
+            let count = min(LlamaInference.prefillChunk, n - start)
+            let chunk = xs + start * c.dim
+            forwardChunk(chunk, n: count)
+            if let allLogits {
+                let normed = UnsafeMutablePointer<Float>.allocate(capacity: count * c.dim)
+                for i in 0..<count {
+                    LlamaKernels.rmsNorm(chunk + i * c.dim, weight: outputNorm, eps: c.normEps, count: c.dim, into: normed + i * c.dim)
+                }
+                output.matmul(normed, n: count, allLogits + start * c.vocabSize)
+                normed.deallocate()
+            }
+            start += count
+        }
+        LlamaKernels.rmsNorm(xs + (n - 1) * c.dim, weight: outputNorm, eps: c.normEps, count: c.dim, into: hiddenBuffer)
+        output.matvec(hiddenBuffer, logitsBuffer)
+    }
+
+    /// The decoder blocks over `n` positions from `position` on; `xs` [n, C] becomes the residual stream.
+    private func forwardChunk(_ xs: UnsafeMutablePointer<Float>, n: Int) {
+        let c = config, qw = c.heads * c.headDim, kvw = c.kvHeads * c.headDim, pos = position
+        let qkvw = qw + 2 * kvw, f = c.ffnDim
+        let xb = UnsafeMutablePointer<Float>.allocate(capacity: n * c.dim)
+        let qkv = UnsafeMutablePointer<Float>.allocate(capacity: n * qkvw)      // [n, Q | K | V]
+        let atts = UnsafeMutablePointer<Float>.allocate(capacity: n * qw)
+        let h = UnsafeMutablePointer<Float>.allocate(capacity: n * 2 * f)       // [n, gate | up]
+        let s = UnsafeMutablePointer<Float>.allocate(capacity: min(n, LlamaInference.queryBlock) * (pos + n))
+        let weights = UnsafeMutablePointer<Float>.allocate(capacity: max(qkvw, 2 * f, c.dim) * max(c.dim, f, qw))
+        defer { for p in [xb, qkv, atts, h, s, weights] { p.deallocate() } }
+        let rowsPerTask = max(1, 16_384 / c.dim)
+        func norm(_ w: [Float]) {
+            parallelChunks(n, minChunk: rowsPerTask) { i0, i1 in
+                for i in i0..<i1 {
+                    LlamaKernels.rmsNorm(xs + i * c.dim, weight: w, eps: c.normEps, count: c.dim, into: xb + i * c.dim)
+                }
+            }
+        }
+        for (l, b) in blocks.enumerated() {
+            let ks = keys + (l * capacity + pos) * kvw, vs = values + (l * capacity + pos) * kvw
+            norm(b.attentionNorm)
+            project([b.wq, b.wk, b.wv], xb, lda: c.dim, n: n, into: qkv, weights: weights)
+            for i in 0..<n {
+                let row = qkv + i * qkvw
+                rotary.apply(row, heads: c.heads, headDim: c.headDim, pos: pos + i)
+                rotary.apply(row + qw, heads: c.kvHeads, headDim: c.headDim, pos: pos + i)
+                (ks + i * kvw).update(from: row + qw, count: kvw)
+                (vs + i * kvw).update(from: row + qw + kvw, count: kvw)
+            }
+            attendMany(layer: l, queries: qkv, stride: qkvw, n: n, scratch: s, into: atts)
+            project([b.wo], atts, lda: qw, n: n, into: xb, weights: weights)
+            LlamaKernels.add(xb, into: xs, count: n * c.dim)
+            norm(b.mlpNorm)
+            project([b.gate, b.up], xb, lda: c.dim, n: n, into: h, weights: weights)
+            parallelChunks(n, minChunk: max(1, 8192 / f)) { i0, i1 in
+                for i in i0..<i1 { LlamaKernels.swiglu(h + i * 2 * f, h + i * 2 * f + f, count: f) }
+            }
+            project([b.down], h, lda: 2 * f, n: n, into: xb, weights: weights)
+            LlamaKernels.add(xb, into: xs, count: n * c.dim)
+        }
+        position += n
+    }
+
+    /// out[n, Σ rows] = x[n, cols] (row stride `lda`) · [W₁; W₂; …]ᵀ: the matrices are expanded
+    /// together into `weights` and multiplied in one BLAS call; a few rows use the compact kernels.
+    private func project(_ matrices: [QuantizedMatrix], _ x: UnsafePointer<Float>, lda: Int, n: Int,
+                         into out: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>) {
+        let cols = matrices[0].cols, total = matrices.reduce(0) { $0 + $1.rows }
+        if n < LlamaInference.expandBelowRows {
+            for i in 0..<n {
+                var o = 0
+                for m in matrices { m.matvec(x + i * lda, out + i * total + o); o += m.rows }
+            }
+            return
+        }
+        var o = 0
+        for m in matrices { m.rows(0..<m.rows, into: weights + o * cols); o += m.rows }
+        gemm(transA: false, transB: true, m: n, n: total, k: cols, x, lda: lda, weights, ldb: cols, out, ldc: total)
+    }
+
+    /// Causal attention of `n` new queries [n, H·D] (rows `stride` apart) over the cache of `layer` (positions up to
+    /// `position + i` for query i), in blocks of queries so that each block only scores the keys it sees.
+    private func attendMany(layer: Int, queries qs: UnsafeMutablePointer<Float>, stride: Int, n: Int,
+                            scratch s: UnsafeMutablePointer<Float>, into atts: UnsafeMutablePointer<Float>) {
+        let c = config, d = c.headDim, qw = c.heads * d, kvw = c.kvHeads * d, group = c.heads / c.kvHeads
+        let pos = position, scale = 1 / Float(d).squareRoot()
+        let kBase = keys + layer * capacity * kvw, vBase = values + layer * capacity * kvw
+        var r0 = 0
+        while r0 < n {
+            let rows = min(LlamaInference.queryBlock, n - r0), seen = pos + r0 + rows
+            for h in 0..<c.heads {
+                let g = h / group
+                gemm(transA: false, transB: true, m: rows, n: seen, k: d, alpha: scale,
+                     qs + r0 * stride + h * d, lda: stride, kBase + g * d, ldb: kvw, s, ldc: seen)
+                parallelChunks(rows, minChunk: max(1, 8192 / seen)) { i0, i1 in
+                    for i in i0..<i1 {
+                        let valid = pos + r0 + i + 1, row = s + i * seen
+                        LlamaKernels.softmax(row, count: valid)
+                        if valid < seen { (row + valid).initialize(repeating: 0, count: seen - valid) }
+                    }
+                }
+                gemm(transA: false, transB: false, m: rows, n: d, k: seen,
+                     s, lda: seen, vBase + g * d, ldb: kvw, atts + r0 * qw + h * d, ldc: qw)
+            }
+            r0 += rows
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import XCTest
+import Formats
+@testable import Models
+import NN
+import Tensor
+
+/// The inference engine and the trainable model built from the same tiny GGUF file agree,
+/// and the trainable model passes gradients to LoRA adapters and input embeddings.
+final class LlamaEquivalenceTests: XCTestCase {
+    /// Long enough for prefill to take the expanded-weights BLAS path (see `expandBelowRows`).
+    let tokens = [3, 17, 42, 5, 63, 0, 8, 29, 11, 50, 7, 7, 19, 33, 2, 61, 40, 12, 9, 26, 58, 1, 44, 30]
+
+    private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
+        zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    }
+
+    func testEngineMatchesTrainingModelForEveryWeightType() throws {
+        for (type, tied) in [(GGMLType.f32, false), (.q8_0, true), (.q4_1, false), (.f16, true)] {
+            let file = try TinyLlamaGGUF.file(type: type, tied: tied)
+            let model = try LlamaModel.load(gguf: file)
+            XCTAssertEqual(model.config.tiedEmbeddings, tied)
+            XCTAssertEqual(model.output == nil, tied)
+            let engine = try LlamaInference(file: file)
+            let fast = try engine.logitsOfEveryPosition(tokens)
+            let reference = Autograd.noGrad { model(tokens.map(Int32.init), shape: [1, tokens.count]) }
+            let diff = maxDifference(fast, reference.scalars)
+            print("tiny \(type) tied=\(tied): engine vs training model max |Δlogit| = \(diff)")
+            XCTAssertLessThan(diff, 1e-4, "\(type)")
+            // Prefill a few tokens, then decode one by one: same logits at every position.
+            engine.reset()
+            var stepped = Array(try engine.prefill(Array(tokens[..<3])))
+            for t in tokens[3...] { stepped += Array(try engine.step(t)) }
+            let v = TinyLlamaGGUF.config.vocabSize
+            XCTAssertLessThan(maxDifference(stepped, Array(fast[(2 * v)...])), 1e-4)
+            XCTAssertEqual(engine.position, tokens.count)
+        }
+    }
+
+    func testInputEmbeddingsGiveTheSameLogitsAsTokens() throws {
+        let file = try TinyLlamaGGUF.file()
+        let engine = try LlamaInference(file: file)
+        let byTokens = Array(try engine.prefill(tokens))
+        engine.reset()
+        let rows = try tokens.flatMap { try engine.embedding(of: $0) }
+        let byEmbeddings = Array(try engine.prefill(embeddings: rows))
+        XCTAssertEqual(byTokens, byEmbeddings)
+        XCTAssertThrowsError(try engine.prefill(embeddings: [1, 2, 3]))
+        XCTAssertThrowsError(try engine.step(64))
+    }
+
+    func testGradientsReachLoRAAndInputEmbeddings() throws {
+        let model = try LlamaModel.load(gguf: TinyLlamaGGUF.file(type: .f32))
+        model.addLoRA(rank: 2, alpha: 4, on: [.q, .v], seed: 1)
+        let trainable = model.trainableParameters.map(\.0)
+        XCTAssertEqual(trainable.count, 2 * 2 * 2, "A and B of q and v in two layers: \(trainable)")
+        XCTAssertTrue(trainable.allSatisfy { $0.contains("lora") })
+        // Give B values so that A's gradient is not zero as well.
+        var rng = SeededRandom(seed: 9)
+        for (name, p) in model.trainableParameters where name.hasSuffix("lora.b") {
+            for i in 0..<p.count { p.data[i] = 0.1 * rng.normal() }
+        }
+        let ids: [Int32] = [3, 17, 42, 5]
+        let embeddings = Autograd.noGrad { model.embed(ids, shape: [1, 4]) }.detached()
+        let targets: [Int32] = [17, 42, 5, 63]
+        let lora = model.linear(.q, layer: 0).lora!
+        // Finite differences on the input embeddings and on one adapter's B.
+        let report = GradCheck.check([embeddings, lora.b], eps: 1e-2, atol: 2e-2, rtol: 2e-2) { inputs in
+            model.logits(embeddings: inputs[0]).crossEntropy(targets: targets)
+        }
+        print("LoRA/embedding gradient check: \(report)")
+        XCTAssertTrue(report.passed, report.description)
+        // A few optimisation steps on LoRA alone lower the loss; base weights do not move.
+        let base = model.linear(.q, layer: 0).weight.scalars
+        let params = model.trainableParameters.map(\.1)
+        func loss() -> Tensor { model.languageModelLoss([3, 17, 42, 5, 63], batch: 1) }
+        let before = Autograd.noGrad { loss().scalars[0] }
+        for _ in 0..<20 {
+            for p in params { p.zeroGrad() }
+            loss().backward()
+            for p in params { if let g = p.grad { for i in 0..<p.count { p.data[i] -= 0.05 * g.data[i] } } }
+        }
+        let after = Autograd.noGrad { loss().scalars[0] }
+        print("LoRA training loss \(before) -> \(after)")
+        XCTAssertLessThan(after, before - 0.1)
+        XCTAssertEqual(model.linear(.q, layer: 0).weight.scalars, base)
+    }
+
+    func testUnsupportedArchitectureAndMissingTensorsAreReported() throws {
+        let gpt = try GGUFFile(data: TinyLlamaGGUF.data(architecture: "gpt2"))
+        XCTAssertThrowsError(try LlamaInference(file: gpt)) { error in
+            XCTAssertEqual(error as? LlamaError, .unsupportedArchitecture("gpt2"))
+            XCTAssertTrue("\(error)".contains("llama"))
+        }
+        var w = GGUFWriter()
+        w.set("general.architecture", .string("llama"))
+        w.set("llama.embedding_length", .uint32(64))
+        XCTAssertThrowsError(try LlamaInference(file: GGUFFile(data: w.data()))) { error in
+            XCTAssertTrue("\(error)".contains("is missing"), "\(error)")
+        }
+    }
+}
