@@ -37,7 +37,26 @@ final class LanguageModelCommandTests: XCTestCase {
         XCTAssertTrue(session.execute("data missing.txt").error?.contains("no such file") ?? false)
         try "short".write(to: work.appendingPathComponent("short.txt"), atomically: true, encoding: .utf8)
         XCTAssertTrue(session.execute("data short.txt").error?.contains("longer text") ?? false)
-        XCTAssertTrue(session.execute("load lm huge").error?.contains("usage") ?? false)
+        XCTAssertTrue(session.execute("load lm huge").error?.contains("smollm2") ?? false)
+        XCTAssertTrue(session.execute("load lm").error?.contains("usage") ?? false)
         XCTAssertNil(session.execute("help").error, "the session goes on after errors")
+    }
+}
+
+/// Chat with the pretrained model from the shell (the test command fetches SmolLM2 first).
+final class ChatCommandTests: XCTestCase {
+    func testChatAnswersAndKeepsTheConversation() throws {
+        let root = try temporaryDirectory(self)
+        let sink = CapturingSink()
+        let session = WorkbenchSession(state: WorkbenchState(workingDirectory: root), output: sink, registry: .workbench())
+        let loaded = session.execute("load lm smollm2")
+        XCTAssertNil(loaded.error, "\(loaded.error ?? "") — run `echox model fetch smollm2`")
+        _ = sink.take()
+        XCTAssertNil(session.execute("chat What is the capital of France?").error)
+        XCTAssertTrue(sink.take().contains("Paris"))
+        XCTAssertNil(session.execute("set chat.max_tokens 16").error)
+        XCTAssertNil(session.execute("chat And of Italy?").error)
+        XCTAssertTrue(sink.take().contains("Rome"), "the second turn sees the first")
+        XCTAssertTrue(session.execute("chat").error?.contains("usage") ?? false)
     }
 }

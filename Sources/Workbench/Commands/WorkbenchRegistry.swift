@@ -4,6 +4,7 @@ extension CommandRegistry {
         let registry = standard()
         registry.registerLoader(LanguageModelCommands.loader)
         registry.register(DataCommand())
+        registry.register(ChatCommand())
         return registry
     }
 }

@@ -79,6 +79,8 @@ public struct Settings: Sendable {
         SettingSpec("plot.terminal", .choice(["png", "dumb"]), default: .word("png"),
                     help: "png: write the PNG only; dumb: also draw the plot as text in the shell"),
         SettingSpec("plugin.timeout", .double(0.1...86_400), default: .double(120), help: "seconds before a plugin is stopped"),
+        SettingSpec("chat.sampling", .choice(["greedy", "sample"]), default: .word("greedy"), help: "greedy decoding, or temperature 0.7 / top-k 40 / top-p 0.9 sampling seeded by `seed`"),
+        SettingSpec("chat.max_tokens", .int(1...8192), default: .int(256), help: "most tokens one chat answer may have"),
         SettingSpec("train.max_steps", .int(1...Int(Int32.max)), default: .int(1_000_000), help: "upper bound on steps for `train until`"),
     ]
 
