@@ -5,6 +5,7 @@ extension CommandRegistry {
         registry.registerLoader(LanguageModelCommands.loader)
         registry.register(DataCommand())
         registry.register(ChatCommand())
+        registry.register(ModelCommand())
         return registry
     }
 }
