@@ -41,8 +41,10 @@ public final class LlamaInference {
     // MARK: - Loading
 
     /// The engine for the Llama model in `file`, with a KV cache of `capacity` positions
-    /// (default: the model's context length, at most 2048).
-    public init(file: GGUFFile, capacity: Int? = nil) throws {
+    /// (default: the model's context length, at most 2048). With `halfPrecisionOutput`, a Q8_0
+    /// output matrix is re-encoded as F16 for speed (see `outputMatrix`); without, every product
+    /// reads the stored weights exactly.
+    public init(file: GGUFFile, capacity: Int? = nil, halfPrecisionOutput: Bool = true) throws {
         let c = try LlamaConfig(gguf: file)
         config = c
         self.capacity = max(1, min(capacity ?? min(c.contextLength, 2048), c.contextLength))
@@ -67,7 +69,8 @@ public final class LlamaInference {
         blocks = loaded
         embedding = try matrix(LlamaTensorTable.tokenEmbedding, [c.vocabSize, c.dim])
         outputNorm = try vector(LlamaTensorTable.outputNorm)
-        output = c.tiedEmbeddings ? embedding : try matrix(LlamaTensorTable.output, [c.vocabSize, c.dim])
+        let stored = c.tiedEmbeddings ? embedding : try matrix(LlamaTensorTable.output, [c.vocabSize, c.dim])
+        output = halfPrecisionOutput ? LlamaInference.outputMatrix(stored) : stored
         rotary = RotaryTable(rotaryDim: c.headDim, base: c.ropeBase, capacity: self.capacity)
         let kvCount = c.layers * self.capacity * c.kvHeads * c.headDim
         keys = .allocate(capacity: kvCount)
@@ -82,9 +85,18 @@ public final class LlamaInference {
         logitsBuffer = buffer(c.vocabSize)
     }
 
+    /// The output product is the largest one per token (V × C). The Q8_0 product kernel runs at
+    /// about a third of the F16 kernel's speed on this kind of CPU (measured 0.4–0.75 vs 1.6 G values/s
+    /// on 49152 × 576), so a Q8_0 output matrix is re-encoded once as F16 (|Δ| ≤ 2⁻¹² relative per
+    /// weight); token embeddings keep reading the stored rows.
+    static func outputMatrix(_ stored: QuantizedMatrix) -> QuantizedMatrix {
+        guard stored.type == .q8_0, stored.cols % GGMLType.f16.blockSize == 0 else { return stored }
+        return QuantizedMatrix(rows: stored.rows, cols: stored.cols, values: stored.dequantised(), type: .f16)
+    }
+
     /// The engine for the GGUF file at `url`.
-    public convenience init(url: URL, capacity: Int? = nil) throws {
-        try self.init(file: GGUFFile(url: url), capacity: capacity)
+    public convenience init(url: URL, capacity: Int? = nil, halfPrecisionOutput: Bool = true) throws {
+        try self.init(file: GGUFFile(url: url), capacity: capacity, halfPrecisionOutput: halfPrecisionOutput)
     }
 
     deinit {
