@@ -2,10 +2,14 @@
 /// degree-6 polynomial for e^r on |r| ≤ ln2/2 (relative error about 2e-7, like expf). Inputs are
 /// clamped to [−87.3, 88.3], so results stay finite.
 public enum FastMath {
+    static let magic: Float = 12_582_912
+
     @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
-        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        // Adding 1.5·2²³ rounds to an integer held in the low mantissa bits (no conversion instructions).
+        let shifted = clamped * 1.442_695_04 + magic
+        let n = shifted - magic
         // r = x − n·ln2, with ln2 split in two parts for precision.
         var r = clamped - n * 0.693_145_75
         r = r - n * 1.428_606_8e-6
@@ -16,7 +20,8 @@ public enum FastMath {
         p = p * r + 0.166_666_66
         p = p * r + 0.5
         p = p * r * r + r + 1
-        let bits = (SIMD8<Int32>(n) &+ 127) &<< 23
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(SIMD8<Float>(repeating: magic), to: SIMD8<Int32>.self)
+        let bits = (integer &+ 127) &<< 23
         let scale = unsafeBitCast(bits, to: SIMD8<Float>.self)
         return p * scale
     }
