@@ -7,5 +7,7 @@ enum EchoXSubcommands {
         Repl.self,
         RunNotebook.self,
         BenchCommand.self,
+        CorpusCommand.self,
+        PlayCommand.self,
     ]
 }
