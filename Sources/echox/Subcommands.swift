@@ -9,5 +9,6 @@ enum EchoXSubcommands {
         BenchCommand.self,
         CorpusCommand.self,
         PlayCommand.self,
+        UnitsCommand.self,
     ]
 }
