@@ -21,7 +21,7 @@ public struct SpeechEncoderConfig: Codable, Equatable, Sendable {
         case ffnDim = "feed_forward_length", vocabSize = "vocab_size", normEps = "layer_norm_epsilon"
     }
 
-    public init(melBins: Int = 80, dim: Int = 144, layers: Int = 4, heads: Int = 4, ffnDim: Int = 432,
+    public init(melBins: Int = 80, dim: Int = 96, layers: Int = 3, heads: Int = 4, ffnDim: Int = 384,
                 vocabSize: Int = 29, normEps: Float = 1e-5) {
         self.melBins = melBins; self.dim = dim; self.layers = layers; self.heads = heads
         self.ffnDim = ffnDim; self.vocabSize = vocabSize; self.normEps = normEps

@@ -16,11 +16,11 @@ public struct EncoderUtterance: Sendable {
 
 /// Settings of the speech encoder's CTC training.
 public struct SpeechEncoderTrainingConfig: Codable, Equatable, Sendable {
-    public var steps = 1200
+    public var steps = 700
     /// Padded input frames per batch (batch size × longest item); batches hold similar lengths.
-    public var batchFrames = 6000
-    public var peakLearningRate: Float = 1.5e-3
-    public var warmupSteps = 100
+    public var batchFrames = 2400
+    public var peakLearningRate: Float = 2e-3
+    public var warmupSteps = 60
     public var weightDecay: Float = 0.01
     public var clipNorm: Float = 1
     public var seed: UInt64 = 0
@@ -67,7 +67,7 @@ public final class SpeechEncoderTrainer {
         if let stateURL, try UnitsTrainingState.load(model: encoder, optimizer: optimizer, rng: &rng, from: stateURL) {
             log("encoder: resumed at step \(step)")
         }
-        let schedule = WarmupCosine(peak: config.peakLearningRate, warmupSteps: config.warmupSteps,
+        let schedule = WarmupCosine(peak: config.peakLearningRate, warmupSteps: min(config.warmupSteps, max(1, config.steps / 5)),
                                     totalSteps: config.steps, minRate: config.peakLearningRate * 0.05)
         encoder.train()
         var lossSum: Float = 0, lossCount = 0, framesSeen = 0

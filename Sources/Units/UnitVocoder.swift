@@ -8,8 +8,8 @@ import Tensor
 /// `framesPerUnit` log-mel frames (100 Hz) per unit frame; and of its duration predictor.
 public struct UnitVocoderConfig: Codable, Equatable, Sendable {
     public var units: Int
-    public var dim = 192
-    public var layers = 4
+    public var dim = 128
+    public var layers = 3
     public var kernel = 5
     public var melBins = 80
     public var framesPerUnit = 2

@@ -12,12 +12,12 @@ public struct VocoderUtterance: Sendable {
 
 /// Settings of vocoder and duration-predictor training.
 public struct UnitVocoderTrainingConfig: Codable, Equatable, Sendable {
-    public var steps = 1500
+    public var steps = 800
     public var batch = 8
     /// Unit frames per training window.
     public var window = 96
     public var peakLearningRate: Float = 2e-3
-    public var durationSteps = 800
+    public var durationSteps = 400
     public var durationWindow = 48
     public var seed: UInt64 = 0
     public var logInterval = 50
@@ -60,8 +60,8 @@ public struct UnitVocoderTrainer {
         frameUnits = joinedUnits; melRows = joinedMel; units = dedupUnits; logDurations = logs
     }
 
-    /// Trains the vocoder; `stateURL` makes it resumable.
-    public func trainVocoder(_ vocoder: UnitVocoder, stateURL: URL?, log: (String) -> Void) throws {
+    /// Trains the vocoder (up to step `until`, default `config.steps`); `stateURL` makes it resumable.
+    public func trainVocoder(_ vocoder: UnitVocoder, stateURL: URL?, until: Int? = nil, log: (String) -> Void) throws {
         let optimizer = AdamW(vocoder.trainableParameters.filter { !$0.0.hasPrefix("mel") }, learningRate: config.peakLearningRate, weightDecay: 0)
         var rng = SeededRandom(seed: config.seed &+ 11)
         let (mean, std) = (vocoder.melMean.copy(), vocoder.melStd.copy())
@@ -72,11 +72,12 @@ public struct UnitVocoderTrainer {
             vocoder.melStd.data.update(from: std.data, count: std.count)
         }
         vocoder.melMean.requiresGrad = false; vocoder.melStd.requiresGrad = false
-        let schedule = WarmupCosine(peak: config.peakLearningRate, warmupSteps: 50, totalSteps: config.steps,
+        let schedule = WarmupCosine(peak: config.peakLearningRate, warmupSteps: min(50, max(1, config.steps / 5)), totalSteps: config.steps,
                                     minRate: config.peakLearningRate * 0.05)
         let (w, b, m, f) = (config.window, config.batch, bins, framesPerUnit)
         var lossSum: Float = 0, count = 0, clock = Date()
-        while optimizer.stepCount < config.steps {
+        let last = min(until ?? config.steps, config.steps)
+        while optimizer.stepCount < last {
             var ids: [Int32] = [], target: [Float] = []
             for _ in 0..<b {
                 let start = rng.int(below: frameUnits.count - w + 1)
@@ -97,7 +98,7 @@ public struct UnitVocoderTrainer {
                            lossSum / Float(max(count, 1)), Double(count) / max(Date().timeIntervalSince(clock), 1e-3)))
                 lossSum = 0; count = 0; clock = Date()
             }
-            if let stateURL, step % config.checkpointInterval == 0 || step == config.steps {
+            if let stateURL, step % config.checkpointInterval == 0 || step == last {
                 try UnitsTrainingState.save(model: vocoder, optimizer: optimizer, rng: rng, to: stateURL)
             }
         }
@@ -111,7 +112,7 @@ public struct UnitVocoderTrainer {
         if let stateURL, try UnitsTrainingState.load(model: predictor, optimizer: optimizer, rng: &rng, from: stateURL) {
             log("durations: resumed at step \(optimizer.stepCount)")
         }
-        let schedule = WarmupCosine(peak: config.peakLearningRate, warmupSteps: 50, totalSteps: config.durationSteps,
+        let schedule = WarmupCosine(peak: config.peakLearningRate, warmupSteps: min(50, max(1, config.durationSteps / 5)), totalSteps: config.durationSteps,
                                     minRate: config.peakLearningRate * 0.05)
         let (w, b) = (config.durationWindow, config.batch)
         var lossSum: Float = 0, count = 0

@@ -16,7 +16,7 @@ public struct UnitsTrainingSample: Sendable {
 public struct UnitsPipelineConfig: Codable, Equatable, Sendable {
     public var encoder = SpeechEncoderConfig()
     public var encoderTraining = SpeechEncoderTrainingConfig()
-    public var unitLayer = 3
+    public var unitLayer = 2
     public var clusters = 128
     /// Frames sampled (from all voices) for k-means.
     public var kmeansFrames = 120_000

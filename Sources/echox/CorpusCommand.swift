@@ -47,7 +47,7 @@ struct CorpusSynthCommand: ParsableCommand {
         var builder = CorpusBuilder()
         builder.workers = workers
         builder.seed = seed
-        let report = try builder.build(texts: texts, voices: voiceList, folder: URL(fileURLWithPath: out)) { print($0) }
+        let report = try builder.build(texts: texts, voices: voiceList, folder: URL(fileURLWithPath: out)) { print($0); fflush(stdout) }
         print(String(format: "corpus: %d entries (%d new, %d kept), %.1f min of audio, %.1f s", report.entries,
                      report.synthesised, report.reused, report.audioSeconds / 60, report.seconds))
     }

@@ -23,10 +23,10 @@ struct UnitsTrainCommand: ParsableCommand {
     @Option(help: "Model folder.") var out: String
     @Option(help: "Target voice (the vocoder's voice).") var targetVoice = "flite:slt"
     @Option(help: "Number of units (k of k-means).") var units = 128
-    @Option(help: "Encoder layer clustered into units.") var unitLayer = 3
-    @Option(help: "Encoder CTC training steps.") var encoderSteps = 1200
-    @Option(help: "Vocoder training steps.") var vocoderSteps = 1500
-    @Option(help: "Duration predictor training steps.") var durationSteps = 800
+    @Option(help: "Encoder layer clustered into units.") var unitLayer = 2
+    @Option(help: "Encoder CTC training steps.") var encoderSteps = 700
+    @Option(help: "Vocoder training steps.") var vocoderSteps = 800
+    @Option(help: "Duration predictor training steps.") var durationSteps = 400
     @Option(help: "Unit-language vocabulary size.") var vocabulary = 1024
     @Option(help: "Seed of every random choice.") var seed: UInt64 = 0
     @Flag(help: "Tiny model sizes (for a quick check).") var tiny = false

@@ -9,6 +9,8 @@ public struct SpeechSynthesizer: Sendable {
     public var jitter: ProsodyJitter
     /// Seconds a synthesis process may run before it is stopped.
     public var timeout: TimeInterval = 60
+    /// Directories searched for flite and espeak-ng (colon-separated); nil uses PATH.
+    public var searchPath: String?
 
     public init(sampleRate: Int = 16_000, jitter: ProsodyJitter = ProsodyJitter()) {
         self.sampleRate = sampleRate
@@ -20,14 +22,14 @@ public struct SpeechSynthesizer: Sendable {
     /// Throws a clear error when a program is missing or a voice is not available.
     public func check(_ voices: [SpeechVoice]) throws {
         if voices.contains(where: { $0.engine == .flite }) {
-            let listed = try Self.fliteVoices()
+            let listed = try fliteVoices()
             for voice in voices where voice.engine == .flite && !listed.contains(voice.name) {
                 throw SynthesisError.unknownVoice(voice.description, reason: "flite lists only \(listed.joined(separator: ", "))")
             }
         }
         for voice in voices where voice.engine == .espeak {
             let base = String(voice.name.split(separator: "+").first ?? "")
-            let output = try Self.run("espeak-ng", ["--voices=\(base)"], timeout: timeout)
+            let output = try run("espeak-ng", ["--voices=\(base)"], timeout: timeout)
             let found = output.split(separator: "\n").dropFirst().contains { line in
                 line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) == base
             }
@@ -36,7 +38,7 @@ public struct SpeechSynthesizer: Sendable {
     }
 
     /// The voices `flite -lv` lists.
-    public static func fliteVoices() throws -> [String] {
+    public func fliteVoices() throws -> [String] {
         let output = try run("flite", ["-lv"], timeout: 30)
         guard let colon = output.firstIndex(of: ":") else { return [] }
         return output[output.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
@@ -53,11 +55,11 @@ public struct SpeechSynthesizer: Sendable {
         defer { try? FileManager.default.removeItem(at: temporary) }
         switch voice.engine {
         case .flite:
-            _ = try Self.run("flite", ["-voice", voice.name, "-t", cleaned, "-o", temporary.path], timeout: timeout)
+            _ = try run("flite", ["-voice", voice.name, "-t", cleaned, "-o", temporary.path], timeout: timeout)
         case .espeak:
             let speed = Int.random(in: jitter.speed, using: &rng)
             let pitch = Int.random(in: jitter.pitch, using: &rng)
-            _ = try Self.run("espeak-ng", ["-v", voice.name, "-s", String(speed), "-p", String(pitch),
+            _ = try run("espeak-ng", ["-v", voice.name, "-s", String(speed), "-p", String(pitch),
                                            "-w", temporary.path, "--", cleaned], timeout: timeout)
         }
         guard FileManager.default.fileExists(atPath: temporary.path) else {
@@ -71,8 +73,8 @@ public struct SpeechSynthesizer: Sendable {
     // MARK: - Processes
 
     /// Runs `program` found on PATH; returns its standard output, throws on failure or timeout.
-    static func run(_ program: String, _ arguments: [String], timeout: TimeInterval) throws -> String {
-        guard let path = which(program) else { throw SynthesisError.missingProgram(program) }
+    func run(_ program: String, _ arguments: [String], timeout: TimeInterval) throws -> String {
+        guard let path = Self.which(program, searchPath: searchPath) else { throw SynthesisError.missingProgram(program) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -96,8 +98,8 @@ public struct SpeechSynthesizer: Sendable {
     }
 
     /// The full path of `program` on PATH, or nil.
-    static func which(_ program: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    static func which(_ program: String, searchPath: String?) -> String? {
+        let path = searchPath ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/\(program)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
