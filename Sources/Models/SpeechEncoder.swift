@@ -121,7 +121,13 @@ public final class SpeechEncoder: Module {
             throw SpeechEncoderError("lengths \(lengths) do not fit a batch of \(b) × \(t) frames")
         }
         let depth = min(throughLayer ?? config.layers, config.layers)
-        var x = conv1(features.transposed(1, 2)).gelu()
+        var x = conv1(features.transposed(1, 2)).gelu()   // [B, C, T]
+        if lengths.contains(where: { $0 < t }) {
+            // Padding frames stay zero, as the convolution's own padding, so a padded item equals it alone.
+            var keep = [Float](repeating: 0, count: b * t)
+            for (i, length) in lengths.enumerated() { for j in 0..<length { keep[i * t + j] = 1 } }
+            x = x * Tensor(keep, shape: [b, 1, t])
+        }
         x = conv2(x).gelu().transposed(1, 2)           // [B, T', C]
         let tOut = x.shape[1]
         let outLengths = lengths.map { min(tOut, SpeechEncoderConfig.outputLength($0)) }
