@@ -16,7 +16,7 @@ public struct EncoderUtterance: Sendable {
 
 /// Settings of the speech encoder's CTC training.
 public struct SpeechEncoderTrainingConfig: Codable, Equatable, Sendable {
-    public var steps = 700
+    public var steps = 500
     /// Padded input frames per batch (batch size × longest item); batches hold similar lengths.
     public var batchFrames = 2400
     public var peakLearningRate: Float = 2e-3

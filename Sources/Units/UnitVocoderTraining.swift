@@ -12,12 +12,12 @@ public struct VocoderUtterance: Sendable {
 
 /// Settings of vocoder and duration-predictor training.
 public struct UnitVocoderTrainingConfig: Codable, Equatable, Sendable {
-    public var steps = 800
+    public var steps = 2500
     public var batch = 8
     /// Unit frames per training window.
     public var window = 96
     public var peakLearningRate: Float = 2e-3
-    public var durationSteps = 400
+    public var durationSteps = 1000
     public var durationWindow = 48
     public var seed: UInt64 = 0
     public var logInterval = 50

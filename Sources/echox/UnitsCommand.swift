@@ -24,9 +24,9 @@ struct UnitsTrainCommand: ParsableCommand {
     @Option(help: "Target voice (the vocoder's voice).") var targetVoice = "flite:slt"
     @Option(help: "Number of units (k of k-means).") var units = 128
     @Option(help: "Encoder layer clustered into units.") var unitLayer = 2
-    @Option(help: "Encoder CTC training steps.") var encoderSteps = 700
-    @Option(help: "Vocoder training steps.") var vocoderSteps = 800
-    @Option(help: "Duration predictor training steps.") var durationSteps = 400
+    @Option(help: "Encoder CTC training steps.") var encoderSteps = 500
+    @Option(help: "Vocoder training steps.") var vocoderSteps = 2500
+    @Option(help: "Duration predictor training steps.") var durationSteps = 1000
     @Option(help: "Unit-language vocabulary size.") var vocabulary = 1024
     @Option(help: "Seed of every random choice.") var seed: UInt64 = 0
     @Flag(help: "Tiny model sizes (for a quick check).") var tiny = false
