@@ -9,5 +9,8 @@ enum EchoXSubcommands {
         BenchCommand.self,
         ChatCommand.self,
         ModelCommand.self,
+        CorpusCommand.self,
+        PlayCommand.self,
+        UnitsCommand.self,
     ]
 }

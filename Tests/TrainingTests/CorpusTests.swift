@@ -1,0 +1,63 @@
+import Audio
+import Foundation
+import Training
+import XCTest
+
+/// Corpus text input, manifests and the resumable corpus builder.
+final class CorpusTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("corpus-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    func testTextInputAcceptsTextAndQuestion() throws {
+        let file = folder.appendingPathComponent("in.jsonl")
+        try Data("{\"id\": \"a\", \"text\": \"Hello there.\"}\n\n{\"id\": \"b\", \"question\": \"who is it?\"}\n{\"text\": \"no id\"}\n".utf8).write(to: file)
+        let texts = try CorpusText.read(file)
+        XCTAssertEqual(texts, [CorpusText(id: "a", text: "Hello there."), CorpusText(id: "b", text: "who is it?"),
+                               CorpusText(id: "line-4", text: "no id")])
+        try Data("{\"id\": \"a\"}\n".utf8).write(to: file)
+        XCTAssertThrowsError(try CorpusText.read(file)) { XCTAssertTrue("\($0)".contains("line 1"), "\($0)") }
+        try Data("not json\n".utf8).write(to: file)
+        XCTAssertThrowsError(try CorpusText.read(file))
+    }
+
+    func testManifestRoundTripAndBadLines() throws {
+        let entries = [CorpusEntry(id: "x.flite-slt", audio: "audio/x.wav", text: "hi", voice: "flite:slt", duration: 1.5)]
+        try CorpusManifest.write(entries, to: folder)
+        XCTAssertEqual(try CorpusManifest.read(folder), entries)
+        XCTAssertEqual(CorpusManifest.audioURL(entries[0], manifest: folder).path, folder.appendingPathComponent("audio/x.wav").path)
+        try Data("{\"id\": 3}\n".utf8).write(to: folder.appendingPathComponent("manifest.jsonl"))
+        XCTAssertThrowsError(try CorpusManifest.read(folder))
+        XCTAssertThrowsError(try CorpusManifest.read(folder.appendingPathComponent("missing")))
+    }
+
+    func testBuilderRendersEveryVoiceAndResumes() throws {
+        let texts = [CorpusText(id: "t1", text: "The sky is blue."), CorpusText(id: "t2", text: "Who wrote this book?")]
+        let voices = [SpeechVoice.target, SpeechVoice(engine: .espeak, name: "en-us+m3")]
+        var builder = CorpusBuilder()
+        builder.workers = 2
+        var lines: [String] = []
+        let first = try builder.build(texts: texts, voices: voices, folder: folder) { lines.append($0) }
+        XCTAssertEqual(first.entries, 4)
+        XCTAssertEqual(first.synthesised, 4)
+        XCTAssertFalse(lines.isEmpty)
+        let manifest = try CorpusManifest.read(folder)
+        XCTAssertEqual(Set(manifest.map(\.voice)), ["flite:slt", "espeak:en-us+m3"])
+        for entry in manifest {
+            let clip = try AudioFile.read(CorpusManifest.audioURL(entry, manifest: folder))
+            XCTAssertEqual(clip.sampleRate, 16_000)
+            XCTAssertEqual(clip.duration, entry.duration, accuracy: 1e-3)
+        }
+        // A second run reuses every file; removing one makes only that one again.
+        try FileManager.default.removeItem(at: CorpusManifest.audioURL(manifest[1], manifest: folder))
+        let second = try builder.build(texts: texts, voices: voices, folder: folder)
+        XCTAssertEqual(second.synthesised, 1)
+        XCTAssertEqual(second.reused, 3)
+        XCTAssertEqual(try CorpusManifest.read(folder), manifest)
+    }
+}
