@@ -24,7 +24,7 @@ let package = Package(
         // MARK: - Core
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: kernels),
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: kernels),
-        .target(name: "Optim", dependencies: ["Tensor", "NN"]),
+        .target(name: "Optim", dependencies: ["Tensor", "NN", "Formats"]),
         .target(name: "Formats", dependencies: ["Tensor"], swiftSettings: kernels),
         .target(name: "Tokenizers", dependencies: ["Formats"]),
         .target(name: "Audio", dependencies: ["CSndfile", "Tensor"], swiftSettings: kernels),

@@ -4,34 +4,23 @@ import NN
 import Optim
 import Tensor
 
-/// A training state of one units stage as a safetensors file (atomic write): parameters (`model.*`),
-/// AdamW moments, and in the metadata the step and random generator, so a stopped stage resumes exactly.
+/// The training state of one units stage: a `Checkpoint` with its own format tag, so that a
+/// stopped stage resumes exactly and a state of another kind is never loaded by mistake.
 public enum UnitsTrainingState {
     static let formatTag = "echox-units-state-1"
 
     public static func save(model: Module, optimizer: AdamW, rng: SeededRandom, to url: URL) throws {
-        var tensors = model.namedParameters.map { ("model.\($0.0)", $0.1) }
-        tensors += optimizer.state.tensors
-        try Safetensors.write(tensors, metadata: ["format": formatTag, "step": String(optimizer.stepCount),
-                                                  "rng": rng.state.map(String.init).joined(separator: ",")], to: url)
+        try Checkpoint.save(model: model, optimizer: optimizer, rng: rng, formatTag: formatTag, to: url)
     }
 
     /// Restores a state written by `save`; returns false when there is no file.
     public static func load(model: Module, optimizer: AdamW, rng: inout SeededRandom, from url: URL) throws -> Bool {
         guard FileManager.default.fileExists(atPath: url.path) else { return false }
-        let file = try Safetensors.read(url)
-        guard file.metadata["format"] == formatTag, let step = file.metadata["step"].flatMap({ Int($0) }),
-              let words = file.metadata["rng"]?.split(separator: ",").compactMap({ UInt64($0) }), words.count == 4 else {
-            throw UnitsModelError("\(url.path) is not a units training state: delete it to restart that stage")
+        do {
+            try Checkpoint.load(model: model, optimizer: optimizer, rng: &rng, formatTag: formatTag, from: url)
+        } catch {
+            throw UnitsModelError("\(url.path) could not be restored (\(error)): delete it to restart that stage")
         }
-        var parameters: [String: Tensor] = [:], moments: [(String, Tensor)] = []
-        for name in file.names {
-            let t = try file.tensor(named: name)
-            if name.hasPrefix("model.") { parameters[String(name.dropFirst(6))] = t } else { moments.append((name, t)) }
-        }
-        try model.load(parameters: parameters, strict: true)
-        try optimizer.load(OptimizerState(stepCount: step, tensors: moments))
-        rng.state = words
         return true
     }
 

@@ -1,7 +1,6 @@
 import Foundation
 import Formats
 import NN
-import Optim
 import Tensor
 
 /// A training state saved as one safetensors file: parameters (`model.*`), optimiser state,
@@ -10,7 +9,8 @@ import Tensor
 public enum Checkpoint {
     public static let formatTag = "echox-training-state-1"
 
-    public static func save(model: Module, optimizer: Optimizer, rng: SeededRandom, extra: [String: String] = [:], to url: URL) throws {
+    public static func save(model: Module, optimizer: Optimizer, rng: SeededRandom, extra: [String: String] = [:],
+                            formatTag: String = formatTag, to url: URL) throws {
         var tensors = model.namedParameters.map { ("model.\($0.0)", $0.1) }
         tensors += optimizer.state.tensors
         var metadata = extra
@@ -22,10 +22,11 @@ public enum Checkpoint {
 
     /// Restores parameters, optimiser state and generator; returns the file's metadata.
     @discardableResult
-    public static func load(model: Module, optimizer: Optimizer, rng: inout SeededRandom, from url: URL) throws -> [String: String] {
+    public static func load(model: Module, optimizer: Optimizer, rng: inout SeededRandom,
+                            formatTag: String = formatTag, from url: URL) throws -> [String: String] {
         let file = try Safetensors.read(url)
         guard file.metadata["format"] == formatTag else {
-            throw CheckpointError("\(url.path) is not an EchoX training state (no '\(formatTag)' tag): pass a file written by a training run's checkpoint")
+            throw CheckpointError("\(url.path) is not an EchoX training state of this kind (no '\(formatTag)' tag): pass a checkpoint written by the same kind of training, or delete it to start over")
         }
         guard let stepText = file.metadata["step"], let step = Int(stepText),
               let rngText = file.metadata["rng"] else {
@@ -51,17 +52,3 @@ public struct CheckpointError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-extension LanguageModelTrainer {
-    /// Saves the whole training state (atomically) to `url`.
-    public func saveCheckpoint(to url: URL) throws {
-        let settingsJSON = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
-        let configJSON = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
-        try Checkpoint.save(model: model, optimizer: optimizer, rng: rng,
-                            extra: ["settings": settingsJSON, "model.config": configJSON], to: url)
-    }
-
-    /// Restores a state written by `saveCheckpoint`; the trainer must have the same model shape.
-    public func loadCheckpoint(from url: URL) throws {
-        try Checkpoint.load(model: model, optimizer: optimizer, rng: &rng, from: url)
-    }
-}
