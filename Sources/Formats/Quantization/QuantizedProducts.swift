@@ -41,7 +41,6 @@ extension QuantizedMatrix {
     private var activationOrder: ActivationOrder {
         switch type {
         case .q4_0, .q4_1, .q8_0: return .interleaved
-        case .f16: return .halves
         default: return .natural
         }
     }
