@@ -23,12 +23,13 @@ final class Conv1dTests: XCTestCase {
     }
 
     func testMatchesDirectConvolution() {
-        for (stride, padding, dilation) in [(1, 0, 1), (2, 1, 1), (1, 2, 2), (3, 3, 2)] {
+        // (stride, padding, dilation, input length); the last ones pad more than the input is long.
+        for (stride, padding, dilation, t) in [(1, 0, 1, 11), (2, 1, 1, 11), (1, 2, 2, 11), (3, 3, 2, 11), (2, 4, 1, 2), (1, 3, 3, 1)] {
             let conv = Conv1d(inChannels: 3, outChannels: 4, kernelSize: 3, stride: stride, padding: padding,
                               dilation: dilation, rng: &rng)
-            let x = Tensor.randn([2, 3, 11], rng: &rng)
+            let x = Tensor.randn([2, 3, t], rng: &rng)
             let y = conv(x)
-            let tout = Tensor.conv1dOutputLength(11, kernel: 3, stride: stride, padding: padding, dilation: dilation)
+            let tout = Tensor.conv1dOutputLength(t, kernel: 3, stride: stride, padding: padding, dilation: dilation)
             XCTAssertEqual(y.shape, [2, 4, tout])
             let expected = directConvolution(x, conv.weight, conv.bias, stride: stride, padding: padding, dilation: dilation)
             XCTAssertEqual(y.scalars, expected, accuracy: 1e-5)
@@ -36,7 +37,7 @@ final class Conv1dTests: XCTestCase {
     }
 
     func testGradients() {
-        for (stride, padding, dilation, withBias) in [(1, 1, 1, true), (2, 1, 2, false), (1, 0, 1, true)] {
+        for (stride, padding, dilation, withBias) in [(1, 1, 1, true), (2, 1, 2, false), (1, 0, 1, true), (3, 5, 2, true)] {
             let x = Tensor.randn([2, 2, 7], rng: &rng), w = Tensor.randn([3, 2, 3], rng: &rng), b = Tensor.randn([3], rng: &rng)
             let inputs = withBias ? [x, w, b] : [x, w]
             let report = GradCheck.check(inputs) {
