@@ -132,6 +132,9 @@ final class CTCTests: XCTestCase {
         // Exactly enough frames makes it possible again.
         let possible = try ctcLoss(lp.detached(), targets: [[1, 1], [2]], inputLengths: [3, 3], reduction: .none)
         XCTAssertTrue(possible.data[0].isFinite)
+        // No frames: only the empty target has an alignment (probability 1).
+        let none = try ctcLoss(lp.detached(), targets: [[], [2]], inputLengths: [0, 0], reduction: .none)
+        XCTAssertEqual(none.scalars, [0, .infinity])
     }
 
     func testBadArgumentsThrow() {
