@@ -32,7 +32,7 @@ final class Conv1dTests: XCTestCase {
             let tout = Tensor.conv1dOutputLength(t, kernel: 3, stride: stride, padding: padding, dilation: dilation)
             XCTAssertEqual(y.shape, [2, 4, tout])
             let expected = directConvolution(x, conv.weight, conv.bias, stride: stride, padding: padding, dilation: dilation)
-            XCTAssertEqual(y.scalars, expected, accuracy: 1e-5)
+            assertAllClose(y.scalars, expected, accuracy: 1e-5)
         }
     }
 
@@ -54,5 +54,13 @@ final class Conv1dTests: XCTestCase {
         XCTAssertEqual(conv.weight.shape, [16, 80, 5])
         let bound = 1 / Float(80 * 5).squareRoot()
         XCTAssertTrue(conv.weight.scalars.allSatisfy { abs($0) <= bound })
+    }
+}
+
+/// Elementwise comparison of float arrays.
+private func assertAllClose(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, "lengths differ", file: file, line: line)
+    for (i, (x, y)) in zip(a, b).enumerated() {
+        XCTAssertEqual(x, y, accuracy: accuracy, "element \(i)", file: file, line: line)
     }
 }
