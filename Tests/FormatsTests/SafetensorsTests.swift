@@ -135,6 +135,7 @@ final class SafetensorsTests: XCTestCase {
                 failures += 1
             }
         }
+        print("safetensors fuzz: \(failures) of 400 mutated files rejected with an error, \(successes) still valid")
         XCTAssertEqual(failures + successes, 400)
         XCTAssertGreaterThan(failures, 150, "most mutations must be detected")
     }
