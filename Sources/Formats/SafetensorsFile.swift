@@ -98,6 +98,11 @@ public struct SafetensorsFile: @unchecked Sendable {
         try entries.filter(\.dtype.isFloatingPoint).map { ($0.name, try tensor(named: $0.name)) }
     }
 
+    /// Every floating-point tensor keyed by name (for `Module.load(parameters:)`).
+    public func tensorsByName() throws -> [String: Tensor] {
+        Dictionary(try floatTensors(), uniquingKeysWith: { a, _ in a })
+    }
+
     /// The raw little-endian bytes of one tensor.
     public func bytes(named name: String) throws -> Data {
         let e = try entry(named: name)

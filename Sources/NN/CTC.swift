@@ -121,25 +121,37 @@ struct CTCProblem {
 }
 
 /// The α and β recursions over the extended labels, in log space, on raw [T, V] rows.
+///
+/// Only the band of states that can lie on a complete alignment is visited: at frame t a state s must
+/// be reachable from the start (s ≤ 2t + 1) and still able to reach the end (s ≥ S − 2(T − t)).
 enum CTCKernel {
+    /// log(eᵃ + eᵇ), one exp and one log1p.
     @inline(__always)
     static func logAdd(_ a: Float, _ b: Float) -> Float {
         let m = Swift.max(a, b)
         if m == -.infinity { return m }
-        return m + Foundation.log(Foundation.exp(a - m) + Foundation.exp(b - m))
+        return m + Foundation.log1p(Foundation.exp(Swift.min(a, b) - m))
     }
 
+    /// log(eᵃ + eᵇ + eᶜ), two exps and one log1p.
     @inline(__always)
     static func logAdd(_ a: Float, _ b: Float, _ c: Float) -> Float {
-        let m = Swift.max(a, Swift.max(b, c))
+        let (m, x, y) = a >= b ? (a >= c ? (a, b, c) : (c, a, b)) : (b >= c ? (b, a, c) : (c, a, b))
         if m == -.infinity { return m }
-        return m + Foundation.log(Foundation.exp(a - m) + Foundation.exp(b - m) + Foundation.exp(c - m))
+        return m + Foundation.log1p(Foundation.exp(x - m) + Foundation.exp(y - m))
     }
 
     /// True when state s may be entered from s − 2: s is a label that differs from the previous label
     /// (for a blank, l[s − 2] is a blank too).
     @inline(__always)
     static func canSkip(_ l: UnsafePointer<Int32>, _ s: Int) -> Bool { s >= 2 && l[s] != l[s - 2] }
+
+    /// States worth visiting at frame t: reachable from the start and able to reach the end.
+    @inline(__always)
+    static func band(_ t: Int, frames: Int, states: Int) -> Range<Int> {
+        let lo = Swift.max(0, states - 2 * (frames - t)), hi = Swift.min(states, 2 * t + 2)
+        return lo..<Swift.max(lo, hi)
+    }
 
     /// Fills α[t, s] = log Σ over path prefixes ending in state s at frame t (emissions 0…t included)
     /// and returns log p(target | input) (−∞ when no alignment exists).
@@ -148,15 +160,16 @@ enum CTCKernel {
         guard frames > 0 else { return states == 1 ? 0 : -.infinity }
         return problem.labels.withUnsafeBufferPointer { lb -> Float in
             let l = lb.baseAddress!
-            for s in 0..<states { alpha[s] = -.infinity }
-            alpha[0] = lp[Int(l[0])]
-            if states > 1 { alpha[1] = lp[Int(l[1])] }
+            alpha.update(repeating: -.infinity, count: frames * states)
+            for s in band(0, frames: frames, states: states) { alpha[s] = lp[Int(l[s])] }
             for t in 1..<frames {
                 let prev = alpha + (t - 1) * states, cur = alpha + t * states, row = lp + t * v
-                cur[0] = prev[0] + row[Int(l[0])]
-                for s in 1..<states {
-                    let skip = canSkip(l, s) ? prev[s - 2] : -Float.infinity
-                    cur[s] = logAdd(prev[s], prev[s - 1], skip) + row[Int(l[s])]
+                for s in band(t, frames: frames, states: states) {
+                    let sum: Float
+                    if s == 0 { sum = prev[0] }
+                    else if canSkip(l, s) { sum = logAdd(prev[s], prev[s - 1], prev[s - 2]) }
+                    else { sum = logAdd(prev[s], prev[s - 1]) }
+                    cur[s] = sum + row[Int(l[s])]
                 }
             }
             let last = alpha + (frames - 1) * states
@@ -170,26 +183,31 @@ enum CTCKernel {
                          logLikelihood: Float, scale: Float, grad: UnsafeMutablePointer<Float>) {
         let frames = problem.frames, states = problem.labels.count
         guard frames > 0 else { return }
-        var beta = [Float](repeating: -.infinity, count: states)
-        var emitted = [Float](repeating: -.infinity, count: states) // β[t+1, s] + lp[t+1, l(s)]
+        // β of the current frame, and β[t+1, s] + lp[t+1, l(s)] of the next (two spare −∞ slots past the end).
+        let beta = UnsafeMutablePointer<Float>.allocate(capacity: states)
+        let emitted = UnsafeMutablePointer<Float>.allocate(capacity: states + 2)
+        defer { beta.deallocate(); emitted.deallocate() }
+        beta.initialize(repeating: -.infinity, count: states)
+        emitted.initialize(repeating: -.infinity, count: states + 2)
         problem.labels.withUnsafeBufferPointer { lb in
             let l = lb.baseAddress!
             beta[states - 1] = 0
             if states > 1 { beta[states - 2] = 0 }
             for t in stride(from: frames - 1, through: 0, by: -1) {
+                let visited = band(t, frames: frames, states: states)
                 if t < frames - 1 {
                     let next = lp + (t + 1) * v
                     for s in 0..<states { emitted[s] = beta[s] + next[Int(l[s])] }
-                    for s in 0..<states {
-                        let stay = emitted[s]
-                        let step = s + 1 < states ? emitted[s + 1] : -Float.infinity
-                        let skip = s + 2 < states && canSkip(l, s + 2) ? emitted[s + 2] : -Float.infinity
-                        beta[s] = logAdd(stay, step, skip)
+                    beta.update(repeating: -.infinity, count: states)
+                    for s in visited {
+                        beta[s] = s + 2 < states && canSkip(l, s + 2)
+                            ? logAdd(emitted[s], emitted[s + 1], emitted[s + 2])
+                            : logAdd(emitted[s], emitted[s + 1])
                     }
                 }
                 // Posterior of each state at frame t, gathered onto its label.
                 let a = alpha + t * states, row = grad + t * v
-                for s in 0..<states {
+                for s in visited {
                     let logPosterior = a[s] + beta[s] - logLikelihood
                     if logPosterior > -.infinity { row[Int(l[s])] -= scale * Foundation.exp(logPosterior) }
                 }

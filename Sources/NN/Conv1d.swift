@@ -53,21 +53,29 @@ extension Tensor {
         let px = data, pcol = columns.base
 
         // Column (ci·K + j, to) reads x[ci, to·S − P + j·D], zero outside the input.
-        func forEachTap(_ body: (_ row: Int, _ to: Int, _ source: Int) -> Void) {
+        // Per tap (ci, j): the output positions `valid` that read inside the input, and the first input
+        // position they read; the rest of the row is padding.
+        func forEachTap(_ body: (_ row: Int, _ valid: Range<Int>, _ firstSource: Int) -> Void) {
             for ci in 0..<cin {
                 for j in 0..<k {
-                    let row = ci * k + j, offset = j * dilation - padding
-                    for to in 0..<tout {
-                        let pos = to * stride + offset
-                        body(row, to, pos >= 0 && pos < t ? ci * t + pos : -1)
-                    }
+                    let offset = j * dilation - padding
+                    let first = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+                    let last = t - 1 - offset < 0 ? -1 : (t - 1 - offset) / stride
+                    let valid = Swift.min(first, tout)..<Swift.max(Swift.min(first, tout), Swift.min(last + 1, tout))
+                    body(ci * k + j, valid, ci * t + valid.lowerBound * stride + offset)
                 }
             }
         }
         let out = Tensor.empty([b, cout, tout]), po = out.data, pw = weight.data
         for i in 0..<b {
             let x = px + i * cin * t, col = pcol + i * colCount
-            forEachTap { row, to, src in col[row * tout + to] = src >= 0 ? x[src] : 0 }
+            forEachTap { row, valid, first in
+                let c = col + row * tout
+                c.update(repeating: 0, count: valid.lowerBound)
+                if stride == 1 { (c + valid.lowerBound).update(from: x + first, count: valid.count) }
+                else { for (n, to) in valid.enumerated() { c[to] = x[first + n * stride] } }
+                (c + valid.upperBound).update(repeating: 0, count: tout - valid.upperBound)
+            }
             gemm(transA: false, transB: false, m: cout, n: tout, k: rowsK, pw, lda: rowsK, col, ldb: tout,
                  po + i * cout * tout, ldc: tout)
             if let bias {
@@ -103,7 +111,10 @@ extension Tensor {
                     gemm(transA: true, transB: false, m: rowsK, n: tout, k: cout, pw, lda: rowsK,
                          pg + i * cout * tout, ldb: tout, dcol, ldc: tout)
                     let dx = gx.data + i * cin * t
-                    forEachTap { row, to, src in if src >= 0 { dx[src] += dcol[row * tout + to] } }
+                    forEachTap { row, valid, first in
+                        let c = dcol + row * tout
+                        for (n, to) in valid.enumerated() { dx[first + n * stride] += c[to] }
+                    }
                 }
                 self.accumulateGrad(gx)
             }

@@ -34,6 +34,8 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(try file.tensor(named: "b.c").shape, [7])
         XCTAssertEqual(try file.tensor(named: "b.c").scalars, b.scalars)
         XCTAssertEqual(try file.tensor(named: "empty").shape, [0, 5])
+        XCTAssertEqual(try file.tensorsByName()["a"]?.scalars, a.scalars)
+        XCTAssertEqual(try file.floatTensors().map(\.0), ["a", "b.c", "empty"])
         let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as! Int
         let headerLength = try Data(contentsOf: url).prefix(8).withUnsafeBytes { Int($0.loadUnaligned(as: UInt64.self)) }
         XCTAssertEqual(headerLength % 8, 0, "header padded to 8 bytes")
@@ -133,6 +135,7 @@ final class SafetensorsTests: XCTestCase {
                 failures += 1
             }
         }
+        print("safetensors fuzz: \(failures) of 400 mutated files rejected with an error, \(successes) still valid")
         XCTAssertEqual(failures + successes, 400)
         XCTAssertGreaterThan(failures, 150, "most mutations must be detected")
     }

@@ -26,7 +26,7 @@ final class LayerNormTests: XCTestCase {
         ln.bias!.data.update(from: [1, 0, -1], count: 3)
         let y = ln(Tensor([0, 1, 2], shape: [1, 3]))
         let s = (2.0 / 3.0 + 1e-6).squareRoot()
-        XCTAssertEqual(y.scalars, [Float(-2 / s + 1), 0, Float(4 / s - 1)].map { $0 }, accuracy: 1e-5)
+        assertAllClose(y.scalars, [Float(-2 / s + 1), 0, Float(4 / s - 1)], accuracy: 1e-5)
         XCTAssertEqual(ln.namedParameters.map(\.0), ["weight", "bias"])
     }
 
@@ -41,7 +41,7 @@ final class LayerNormTests: XCTestCase {
 }
 
 /// Elementwise comparison of float arrays.
-func XCTAssertEqual(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line) {
+private func assertAllClose(_ a: [Float], _ b: [Float], accuracy: Float, file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(a.count, b.count, "lengths differ", file: file, line: line)
     for (i, (x, y)) in zip(a, b).enumerated() {
         XCTAssertEqual(x, y, accuracy: accuracy, "element \(i)", file: file, line: line)
