@@ -1,3 +1,5 @@
+import Foundation
+
 /// Seeded xoshiro256** generator: the same seed gives the same numbers on every run and
 /// machine. Its state is plain data so that a training run can save and restore it.
 public struct SeededRandom: RandomNumberGenerator, Codable, Equatable, Sendable {
@@ -79,5 +81,3 @@ extension Tensor {
         return t
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A float32 n-d tensor on contiguous row-major storage, a node of the autodiff graph.
 ///
 /// Shape legend used in comments across the project: B batch, T time, C channels,
@@ -95,5 +97,3 @@ extension Tensor: CustomStringConvertible {
         return "Tensor(\(shape)\(name.map { " \($0)" } ?? ""): [\(shown)\(count > 8 ? ", …" : "")])"
     }
 }
-
-import Foundation
