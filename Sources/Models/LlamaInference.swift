@@ -41,10 +41,8 @@ public final class LlamaInference {
     // MARK: - Loading
 
     /// The engine for the Llama model in `file`, with a KV cache of `capacity` positions
-    /// (default: the model's context length, at most 2048). With `halfPrecisionOutput`, a Q8_0
-    /// output matrix is re-encoded as F16 for speed (see `outputMatrix`); without, every product
-    /// reads the stored weights exactly.
-    public init(file: GGUFFile, capacity: Int? = nil, halfPrecisionOutput: Bool = true) throws {
+    /// (default: the model's context length, at most 2048). Every product reads the stored weights exactly.
+    public init(file: GGUFFile, capacity: Int? = nil) throws {
         let c = try LlamaConfig(gguf: file)
         config = c
         self.capacity = max(1, min(capacity ?? min(c.contextLength, 2048), c.contextLength))
@@ -69,8 +67,7 @@ public final class LlamaInference {
         blocks = loaded
         embedding = try matrix(LlamaTensorTable.tokenEmbedding, [c.vocabSize, c.dim])
         outputNorm = try vector(LlamaTensorTable.outputNorm)
-        let stored = c.tiedEmbeddings ? embedding : try matrix(LlamaTensorTable.output, [c.vocabSize, c.dim])
-        output = halfPrecisionOutput ? LlamaInference.outputMatrix(stored) : stored
+        output = c.tiedEmbeddings ? embedding : try matrix(LlamaTensorTable.output, [c.vocabSize, c.dim])
         rotary = RotaryTable(rotaryDim: c.headDim, base: c.ropeBase, capacity: self.capacity)
         let kvCount = c.layers * self.capacity * c.kvHeads * c.headDim
         keys = .allocate(capacity: kvCount)
@@ -85,18 +82,9 @@ public final class LlamaInference {
         logitsBuffer = buffer(c.vocabSize)
     }
 
-    /// The output product is the largest one per token (V × C). The Q8_0 product kernel runs at
-    /// about a third of the F16 kernel's speed on this kind of CPU (measured 0.4–0.75 vs 1.6 G values/s
-    /// on 49152 × 576), so a Q8_0 output matrix is re-encoded once as F16 (|Δ| ≤ 2⁻¹² relative per
-    /// weight); token embeddings keep reading the stored rows.
-    static func outputMatrix(_ stored: QuantizedMatrix) -> QuantizedMatrix {
-        guard stored.type == .q8_0, stored.cols % GGMLType.f16.blockSize == 0 else { return stored }
-        return QuantizedMatrix(rows: stored.rows, cols: stored.cols, values: stored.dequantised(), type: .f16)
-    }
-
     /// The engine for the GGUF file at `url`.
-    public convenience init(url: URL, capacity: Int? = nil, halfPrecisionOutput: Bool = true) throws {
-        try self.init(file: GGUFFile(url: url), capacity: capacity, halfPrecisionOutput: halfPrecisionOutput)
+    public convenience init(url: URL, capacity: Int? = nil) throws {
+        try self.init(file: GGUFFile(url: url), capacity: capacity)
     }
 
     deinit {
@@ -149,17 +137,14 @@ public final class LlamaInference {
         for (l, b) in blocks.enumerated() {
             LlamaKernels.rmsNorm(x, weight: b.attentionNorm, eps: c.normEps, count: c.dim, into: xb)
             let kRow = keys + (l * capacity + pos) * kvw, vRow = values + (l * capacity + pos) * kvw
-            b.wq.matvec(xb, q)
-            b.wk.matvec(xb, kRow)
-            b.wv.matvec(xb, vRow)
+            QuantizedMatrix.matvec(xb, [(b.wq, q), (b.wk, kRow), (b.wv, vRow)])
             rotary.apply(q, heads: c.heads, headDim: c.headDim, pos: pos)
             rotary.apply(kRow, heads: c.kvHeads, headDim: c.headDim, pos: pos)
             attendOne(layer: l, keys: pos + 1)
             b.wo.matvec(att, xb2)
             LlamaKernels.add(xb2, into: x, count: c.dim)
             LlamaKernels.rmsNorm(x, weight: b.mlpNorm, eps: c.normEps, count: c.dim, into: xb)
-            b.gate.matvec(xb, hb)
-            b.up.matvec(xb, hb2)
+            QuantizedMatrix.matvec(xb, [(b.gate, hb), (b.up, hb2)])
             LlamaKernels.swiglu(hb, hb2, count: c.ffnDim)
             b.down.matvec(hb, xb2)
             LlamaKernels.add(xb2, into: x, count: c.dim)
@@ -182,13 +167,9 @@ public final class LlamaInference {
             out.initialize(repeating: 0, count: d)
             for j in 0..<n { LlamaKernels.axpy(s[j], vBase + j * kvw + g * d, out, count: d) }
         }
-        if n * c.heads < 4096 || Parallelism.cores < 2 {
-            for h in 0..<c.heads { head(h) }
-        } else {
-            let workers = min(Parallelism.cores, c.heads), per = (c.heads + workers - 1) / workers
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                for h in (w * per)..<min(c.heads, (w + 1) * per) { head(h) }
-            }
+        let workers = n * c.heads < 2048 ? 1 : min(Parallelism.cores, c.heads), per = (c.heads + workers - 1) / workers
+        SpinningPool.shared.run(workers: workers) { w in
+            for h in (w * per)..<min(c.heads, (w + 1) * per) { head(h) }
         }
     }
 }

@@ -1,59 +1,16 @@
 import Foundation
+import Tensor
 
 // MARK: - Float32 kernels of the inference engine (SIMD, no allocation)
 
 typealias Floats8 = SIMD8<Float>
 
 enum LlamaKernels {
-    // MARK: - Exponential
-
-    /// e^x for 8 lanes: x = n·ln2 + r with |r| ≤ ln2/2, a degree-6 polynomial for e^r, and 2^n
-    /// assembled in the exponent bits. Relative error below 2e-7 over [−87, 88]; smaller inputs give 0.
-    @inline(__always)
-    static func exp(_ x: Floats8) -> Floats8 {
-        let clamped = x.clamped(lowerBound: Floats8(repeating: -87.3), upperBound: Floats8(repeating: 88.3))
-        // Adding 1.5·2^23 rounds to an integer held in the low mantissa bits (no rounding instruction needed).
-        let shifted = clamped * 1.442_695_04 + 12_582_912
-        let n = shifted - 12_582_912
-        let r = (clamped - n * 0.693_145_75) - n * 1.428_606_8e-6
-        var p = Floats8(repeating: 1.0 / 720)
-        p = p * r + 1.0 / 120
-        p = p * r + 1.0 / 24
-        p = p * r + 1.0 / 6
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
-        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
-        let bits = (integer &+ 127) &<< 23
-        let result = p * unsafeBitCast(bits, to: Floats8.self)
-        return result.replacing(with: 0, where: x .< -87.3)
-    }
-
-    /// In place: v[i] = e^(v[i] − shift); returns the sum.
-    @inline(__always)
-    static func expShifted(_ v: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
-        var acc = Floats8(repeating: 0)
-        var i = 0
-        let raw = UnsafeMutableRawPointer(v)
-        while i + 8 <= count {
-            let e = exp(raw.loadUnaligned(fromByteOffset: 4 * i, as: Floats8.self) - shift)
-            raw.storeBytes(of: e, toByteOffset: 4 * i, as: Floats8.self)
-            acc += e
-            i += 8
-        }
-        var sum = acc.sum()
-        while i < count {
-            let e = exp(Floats8(repeating: v[i] - shift))[0]
-            v[i] = e; sum += e; i += 1
-        }
-        return sum
-    }
-
     /// In place softmax of `count` values.
     static func softmax(_ v: UnsafeMutablePointer<Float>, count: Int) {
         var m = -Float.infinity
         for i in 0..<count where v[i] > m { m = v[i] }
-        let inv = 1 / expShifted(v, count: count, shift: m)
+        let inv = 1 / FastMath.expShifted(v, v, count: count, shift: m)
         for i in 0..<count { v[i] *= inv }
     }
 
@@ -65,7 +22,7 @@ enum LlamaKernels {
         let g = UnsafeMutableRawPointer(gate), u = UnsafeRawPointer(up)
         while i + 8 <= count {
             let x = g.loadUnaligned(fromByteOffset: 4 * i, as: Floats8.self)
-            let y = x / (1 + exp(-x)) * u.loadUnaligned(fromByteOffset: 4 * i, as: Floats8.self)
+            let y = x / (1 + FastMath.exp(-x)) * u.loadUnaligned(fromByteOffset: 4 * i, as: Floats8.self)
             g.storeBytes(of: y, toByteOffset: 4 * i, as: Floats8.self)
             i += 8
         }

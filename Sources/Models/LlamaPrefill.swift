@@ -85,7 +85,9 @@ extension LlamaInference {
         let qkv = UnsafeMutablePointer<Float>.allocate(capacity: n * qkvw)      // [n, Q | K | V]
         let atts = UnsafeMutablePointer<Float>.allocate(capacity: n * qw)
         let h = UnsafeMutablePointer<Float>.allocate(capacity: n * 2 * f)       // [n, gate | up]
-        let s = UnsafeMutablePointer<Float>.allocate(capacity: min(n, LlamaInference.queryBlock) * (pos + n))
+        let group = c.heads / c.kvHeads, blockRows = group * min(n, LlamaInference.queryBlock)
+        // Attention scratch: scores [group·block, keys], then the group's queries and outputs [group·block, D].
+        let s = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * (pos + n + 2 * c.headDim))
         let weights = UnsafeMutablePointer<Float>.allocate(capacity: max(qkvw, 2 * f, c.dim) * max(c.dim, f, qw))
         defer { for p in [xb, qkv, atts, h, s, weights] { p.deallocate() } }
         let rowsPerTask = max(1, 16_384 / c.dim)
@@ -139,28 +141,35 @@ extension LlamaInference {
     }
 
     /// Causal attention of `n` new queries [n, H·D] (rows `stride` apart) over the cache of `layer` (positions up to
-    /// `position + i` for query i), in blocks of queries so that each block only scores the keys it sees.
+    /// `position + i` for query i), in blocks of queries so that each block only scores the keys it sees. The
+    /// query heads that share a key/value head are stacked, so each product covers the whole group.
     private func attendMany(layer: Int, queries qs: UnsafeMutablePointer<Float>, stride: Int, n: Int,
-                            scratch s: UnsafeMutablePointer<Float>, into atts: UnsafeMutablePointer<Float>) {
+                            scratch: UnsafeMutablePointer<Float>, into atts: UnsafeMutablePointer<Float>) {
         let c = config, d = c.headDim, qw = c.heads * d, kvw = c.kvHeads * d, group = c.heads / c.kvHeads
         let pos = position, scale = 1 / Float(d).squareRoot()
         let kBase = keys + layer * capacity * kvw, vBase = values + layer * capacity * kvw
         var r0 = 0
         while r0 < n {
-            let rows = min(LlamaInference.queryBlock, n - r0), seen = pos + r0 + rows
-            for h in 0..<c.heads {
-                let g = h / group
-                gemm(transA: false, transB: true, m: rows, n: seen, k: d, alpha: scale,
-                     qs + r0 * stride + h * d, lda: stride, kBase + g * d, ldb: kvw, s, ldc: seen)
-                parallelChunks(rows, minChunk: max(1, 8192 / seen)) { i0, i1 in
-                    for i in i0..<i1 {
-                        let valid = pos + r0 + i + 1, row = s + i * seen
-                        LlamaKernels.softmax(row, count: valid)
-                        if valid < seen { (row + valid).initialize(repeating: 0, count: seen - valid) }
+            let rows = min(LlamaInference.queryBlock, n - r0), seen = pos + r0 + rows, stacked = group * rows
+            let s = scratch, q = scratch + stacked * seen, o = q + stacked * d
+            for g in 0..<c.kvHeads {
+                // Row j·rows + i of the stack is query i of head g·group + j.
+                for j in 0..<group {
+                    for i in 0..<rows { (q + (j * rows + i) * d).update(from: qs + (r0 + i) * stride + (g * group + j) * d, count: d) }
+                }
+                gemm(transA: false, transB: true, m: stacked, n: seen, k: d, alpha: scale,
+                     q, lda: d, kBase + g * d, ldb: kvw, s, ldc: seen)
+                parallelChunks(stacked, minChunk: max(1, 8192 / seen)) { i0, i1 in
+                    for row in i0..<i1 {
+                        let valid = pos + r0 + row % rows + 1, scores = s + row * seen
+                        LlamaKernels.softmax(scores, count: valid)
+                        if valid < seen { (scores + valid).initialize(repeating: 0, count: seen - valid) }
                     }
                 }
-                gemm(transA: false, transB: false, m: rows, n: d, k: seen,
-                     s, lda: seen, vBase + g * d, ldb: kvw, atts + r0 * qw + h * d, ldc: qw)
+                gemm(transA: false, transB: false, m: stacked, n: d, k: seen, s, lda: seen, vBase + g * d, ldb: kvw, o, ldc: d)
+                for j in 0..<group {
+                    for i in 0..<rows { (atts + (r0 + i) * qw + (g * group + j) * d).update(from: o + (j * rows + i) * d, count: d) }
+                }
             }
             r0 += rows
         }

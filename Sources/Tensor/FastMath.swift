@@ -1,12 +1,14 @@
 /// Vectorised exponential for softmax-like loops: exp(x) = 2ⁿ·e^r with n = round(x/ln 2) and a
-/// degree-6 polynomial for e^r on |r| ≤ ln2/2 (relative error about 2e-7, like expf). Inputs are
-/// clamped to [−87.3, 88.3], so results stay finite.
+/// degree-6 polynomial for e^r on |r| ≤ ln2/2 (relative error about 2e-7, like expf). Inputs
+/// above 88.3 give e^88.3 (finite); inputs below −87.3 (−∞ included) give 0.
 public enum FastMath {
     static let magic: Float = 12_582_912
 
     @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        // Lane selects rather than `clamped`, whose generic implementation may stay out of line.
+        let low = SIMD8<Float>(repeating: -87.3), high = SIMD8<Float>(repeating: 88.3)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         // Adding 1.5·2²³ rounds to an integer held in the low mantissa bits (no conversion instructions).
         let shifted = clamped * 1.442_695_04 + magic
         let n = shifted - magic
@@ -23,7 +25,7 @@ public enum FastMath {
         let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- unsafeBitCast(SIMD8<Float>(repeating: magic), to: SIMD8<Int32>.self)
         let bits = (integer &+ 127) &<< 23
         let scale = unsafeBitCast(bits, to: SIMD8<Float>.self)
-        return p * scale
+        return (p * scale).replacing(with: 0, where: x .< low)
     }
 
     /// dst[i] = exp(src[i] − shift) for i < n, returning the sum of the results.

@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training and inference speed.",
-        subcommands: [BenchTrainCommand.self, BenchInferCommand.self])
+        subcommands: [BenchTrainCommand.self, BenchInferCommand.self, BenchKernelsCommand.self])
 }
 
 /// `echox bench train`: the same flags and defaults as the reference torch_llama_step.py.

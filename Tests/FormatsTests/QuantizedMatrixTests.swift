@@ -52,6 +52,18 @@ final class QuantizedMatrixTests: XCTestCase {
         }
     }
 
+    /// 4-bit rows are regrouped in block pairs; an odd block count leaves a half-empty last pair.
+    func testFourBitRowsWithAnOddNumberOfBlocks() {
+        var rng = SeededRandom(seed: 11)
+        for cols in [32, 96, 352] {
+            let rows = 7
+            let m = QuantizedMatrix(rows: rows, cols: cols, values: rng.floats(rows * cols, scale: 0.3), type: .q4_1)
+            let x = rng.floats(cols, scale: 2)
+            let w = m.dequantised()
+            assertClose(m.matvec(x), reference(w, rows: rows, cols: cols, x), scale: magnitudes(w, rows: rows, cols: cols, x), "Q4_1 ×\(cols)")
+        }
+    }
+
     func testLargeMatrixSplitsRowsOverCores() {
         var rng = SeededRandom(seed: 3)
         let (rows, cols) = (1536, 576)

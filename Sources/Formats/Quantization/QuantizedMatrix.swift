@@ -6,7 +6,8 @@ import Tensor
 /// Q4_0 or Q4_1), with float32 products that decode blocks on the fly.
 ///
 /// Loaded from a GGUF file the matrix points into the file's mapping (no copy; the file stays
-/// mapped while the matrix lives). Types without a kernel here are converted once at load:
+/// mapped while the matrix lives), except Q4_0 and Q4_1 rows, which are regrouped once into the
+/// `NibblePairs` layout (same values, read faster). Types without a kernel here are converted once at load:
 /// Q5_0, Q5_1, Q4_K, Q5_K and Q6_K to Q8_0 (8 bits per value keep their 4–6 bit levels within
 /// 1/254 of the block's largest value, at about the same memory) and BF16 to F32 (exact).
 public final class QuantizedMatrix: @unchecked Sendable {
@@ -16,7 +17,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
     public let cols: Int
     /// The stored block format.
     public let type: GGMLType
-    /// Bytes per stored row.
+    /// Bytes per stored row (Q4_0 and Q4_1 in the `NibblePairs` layout).
     public let rowBytes: Int
 
     private let base: UnsafeRawPointer
@@ -33,6 +34,11 @@ public final class QuantizedMatrix: @unchecked Sendable {
     public init(file: GGUFFile, tensor info: GGUFTensorInfo, copy: Bool = false) throws {
         rows = info.rows
         cols = info.cols
+        if info.type == .q4_0 || info.type == .q4_1 {
+            type = info.type
+            (rowBytes, base, owner) = QuantizedMatrix.regrouped(file.rawBytes(of: info), type: type, rows: rows, cols: cols)
+            return
+        }
         if QuantizedMatrix.kernelTypes.contains(info.type) {
             type = info.type
             rowBytes = info.type.byteCount(values: info.cols)!
@@ -75,6 +81,21 @@ public final class QuantizedMatrix: @unchecked Sendable {
         values.withUnsafeBufferPointer { v in
             if !values.isEmpty { Quantize.values(type, from: v.baseAddress!, count: values.count, into: buffer.pointer) }
         }
+        if type == .q4_0 || type == .q4_1 {
+            return regrouped(UnsafeRawBufferPointer(start: buffer.pointer, count: rows * rowBytes), type: type, rows: rows, cols: cols)
+        }
+        return (rowBytes, UnsafeRawPointer(buffer.pointer), buffer)
+    }
+
+    /// Q4_0 or Q4_1 rows in ggml order (`raw`) regrouped into the `NibblePairs` layout.
+    private static func regrouped(_ raw: UnsafeRawBufferPointer, type: GGMLType, rows: Int, cols: Int) -> (rowBytes: Int, base: UnsafeRawPointer, owner: AnyObject) {
+        let blocks = cols / 32, stored = type.byteCount(values: cols)!, rowBytes = NibblePairs.rowBytes(cols: cols)
+        let buffer = OwnedBytes(count: rows * rowBytes)
+        if let src = raw.baseAddress {
+            parallelChunks(rows, minChunk: 256) { s, e in
+                for r in s..<e { NibblePairs.regroup(type, row: src + r * stored, blocks: blocks, into: buffer.pointer + r * rowBytes) }
+            }
+        }
         return (rowBytes, UnsafeRawPointer(buffer.pointer), buffer)
     }
 
@@ -88,6 +109,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
     public func row(_ i: Int, into out: UnsafeMutablePointer<Float>) {
         precondition(i >= 0 && i < rows, "row \(i) is outside 0..<\(rows)")
         let p = rowPointer(i)
+        if type == .q4_0 || type == .q4_1 { NibblePairs.dequantize(type, row: p, blocks: cols / 32, into: out); return }
         for b in 0..<(cols / type.blockSize) {
             Dequantize.block(type, p + b * type.bytesPerBlock, out + b * type.blockSize)
         }

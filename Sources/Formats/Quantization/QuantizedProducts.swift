@@ -1,28 +1,48 @@
-import Dispatch
 import Tensor
 
 // MARK: - y = W·x and Y = X·Wᵀ with float32 activations
 
 extension QuantizedMatrix {
     /// Below this many stored values a product runs on one thread (the hand-off costs more).
-    static let parallelThreshold = 200_000
+    static let parallelThreshold = 65_536
 
     /// y[rows] = W · x[cols], float32 activations and sums; rows are split over the cores.
     public func matvec(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
-        let blocks = cols / 32
-        // Scratch on the stack: the permuted activations, then the block sums.
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: cols + blocks + 1) { scratch in
-            let xp = scratch.baseAddress!, s = xp + cols
-            activationOrder.permute(x, cols: cols, into: xp)
-            if type == .q4_0 || type == .q4_1 { RowDot.blockSums(x, blocks: blocks, into: s) }
-            let workers = rows * cols >= QuantizedMatrix.parallelThreshold ? min(Parallelism.cores, rows) : 1
-            if workers <= 1 {
-                dotRows(0, rows, xp, s, y)
-            } else {
-                let chunk = (rows + workers - 1) / workers
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    let start = w * chunk, end = min(rows, start + chunk)
-                    if start < end { dotRows(start, end, xp, s, y) }
+        QuantizedMatrix.matvec(x, [(self, y)])
+    }
+
+    /// yᵢ = Wᵢ · x for matrices with the same input size (e.g. the query, key and value
+    /// projections), in one parallel region; the activations are prepared once per weight type.
+    public static func matvec(_ x: UnsafePointer<Float>, _ products: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)]) {
+        guard let first = products.first?.matrix else { return }
+        precondition(products.allSatisfy { $0.matrix.cols == first.cols }, "matrices of one matvec must have the same input size")
+        guard products.allSatisfy({ $0.matrix.type == first.type }) else {
+            for p in products { matvec(x, [p]) }
+            return
+        }
+        let cols = first.cols, blocks = cols / 32, totalRows = products.reduce(0) { $0 + $1.matrix.rows }
+        let nibbles = first.type == .q4_0 || first.type == .q4_1
+        // Scratch on the stack: the activations in the Q4 kernel's order.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: nibbles ? NibbleActivations.scratchCount(blocks: blocks) : 1) { scratch in
+            var input = x
+            if nibbles {
+                NibbleActivations.prepare(x, blocks: blocks, type: first.type, into: scratch.baseAddress!)
+                input = UnsafePointer(scratch.baseAddress!)
+            }
+            let pool = SpinningPool.shared
+            let workers = totalRows * cols >= parallelThreshold ? min(pool.width, Parallelism.cores, totalRows) : 1
+            let chunk = (totalRows + workers - 1) / workers
+            pool.run(workers: workers) { w in
+                // Worker w takes rows [w·chunk, (w+1)·chunk) of the products' rows laid end to end.
+                var start = w * chunk, end = min(totalRows, start + chunk), offset = 0
+                for (m, y) in products where start < end {
+                    let local = start - offset
+                    if local < m.rows {
+                        let stop = min(m.rows, end - offset)
+                        m.dotRows(local, stop, input, y)
+                        start = offset + stop
+                    }
+                    offset += m.rows
                 }
             }
         }
@@ -38,20 +58,12 @@ extension QuantizedMatrix {
         }
     }
 
-    private var activationOrder: ActivationOrder {
-        switch type {
-        case .q4_0, .q4_1, .q8_0: return .interleaved
-        default: return .natural
-        }
-    }
-
-    /// y[r] for r in start..<end, with `x` already in `activationOrder`.
+    /// y[r] for r in start..<end, with `x` prepared for the kernel (see `matvec`).
     @inline(__always)
-    private func dotRows(_ start: Int, _ end: Int, _ x: UnsafePointer<Float>, _ sums: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+    private func dotRows(_ start: Int, _ end: Int, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
         let blocks = cols / 32
         switch type {
-        case .q4_1: for r in start..<end { y[r] = RowDot.q4_1(rowPointer(r), x, sums, blocks: blocks) }
-        case .q4_0: for r in start..<end { y[r] = RowDot.q4_0(rowPointer(r), x, sums, blocks: blocks) }
+        case .q4_0, .q4_1: for r in start..<end { y[r] = RowDot.q4(rowPointer(r), x, pairs: (blocks + 1) / 2) }
         case .q8_0: for r in start..<end { y[r] = RowDot.q8_0(rowPointer(r), x, blocks: blocks) }
         case .f16: for r in start..<end { y[r] = RowDot.f16(rowPointer(r), x, cols: cols) }
         default: for r in start..<end { y[r] = RowDot.f32(rowPointer(r), x, cols: cols) }
