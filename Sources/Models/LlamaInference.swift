@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Formats
 import Tensor
@@ -29,8 +28,9 @@ public final class LlamaInference {
     let rotary: RotaryTable
     let keys: UnsafeMutablePointer<Float>     // [layers, capacity, KVH·D]
     let values: UnsafeMutablePointer<Float>   // [layers, capacity, KVH·D]
-    /// Decode buffers: x, xb, xb2, hidden [C]; q, att [H·D]; hb, hb2 [F]; scores [H, capacity]; logits [V].
-    let x, xb, xb2, hiddenBuffer, q, att, hb, hb2, scores, logitsBuffer: UnsafeMutablePointer<Float>
+    /// Decode buffers: x, xb, xb2, hidden [C]; q, att [H·D]; hb, hb2 [F]; scores [H, capacity]; logits [V];
+    /// attentionParts: per worker [H·D + 2H] (see `attendOne`).
+    let x, xb, xb2, hiddenBuffer, q, att, hb, hb2, scores, logitsBuffer, attentionParts: UnsafeMutablePointer<Float>
     /// Queries per attention block in prefill (later blocks see more keys).
     static let queryBlock = 128
     /// Below this many positions, prefill products use the compact kernels instead of expanding weights.
@@ -80,6 +80,7 @@ public final class LlamaInference {
         (q, att, hb, hb2) = (buffer(qw), buffer(qw), buffer(c.ffnDim), buffer(c.ffnDim))
         scores = buffer(c.heads * self.capacity)
         logitsBuffer = buffer(c.vocabSize)
+        attentionParts = buffer(SpinningPool.shared.width * c.heads * (c.headDim + 2))
     }
 
     /// The engine for the GGUF file at `url`.
@@ -88,7 +89,7 @@ public final class LlamaInference {
     }
 
     deinit {
-        for p in [keys, values, x, xb, xb2, hiddenBuffer, q, att, hb, hb2, scores, logitsBuffer] { p.deallocate() }
+        for p in [keys, values, x, xb, xb2, hiddenBuffer, q, att, hb, hb2, scores, logitsBuffer, attentionParts] { p.deallocate() }
     }
 
     // MARK: - State
@@ -152,24 +153,5 @@ public final class LlamaInference {
         LlamaKernels.rmsNorm(x, weight: outputNorm, eps: c.normEps, count: c.dim, into: hiddenBuffer)
         output.matvec(hiddenBuffer, logitsBuffer)
         position += 1
-    }
-
-    /// att[H·D] = softmax(q·Kᵀ/√D)·V over the first `n` cached positions of `layer`.
-    private func attendOne(layer: Int, keys n: Int) {
-        let c = config, d = c.headDim, kvw = c.kvHeads * d, group = c.heads / c.kvHeads
-        let scale = 1 / Float(d).squareRoot()
-        let kBase = keys + layer * capacity * kvw, vBase = values + layer * capacity * kvw
-        let (q, att, scores, cap) = (self.q, self.att, self.scores, capacity)
-        let head = { (h: Int) in
-            let g = h / group, qh = q + h * d, s = scores + h * cap, out = att + h * d
-            for j in 0..<n { s[j] = LlamaKernels.dot(qh, kBase + j * kvw + g * d, count: d) * scale }
-            LlamaKernels.softmax(s, count: n)
-            out.initialize(repeating: 0, count: d)
-            for j in 0..<n { LlamaKernels.axpy(s[j], vBase + j * kvw + g * d, out, count: d) }
-        }
-        let workers = n * c.heads < 2048 ? 1 : min(Parallelism.cores, c.heads), per = (c.heads + workers - 1) / workers
-        SpinningPool.shared.run(workers: workers) { w in
-            for h in (w * per)..<min(c.heads, (w + 1) * per) { head(h) }
-        }
     }
 }

@@ -26,13 +26,18 @@ final class LlamaEquivalenceTests: XCTestCase {
             let diff = maxDifference(fast, reference.scalars)
             print("tiny \(type) tied=\(tied): engine vs training model max |Δlogit| = \(diff)")
             XCTAssertLessThan(diff, 1e-4, "\(type)")
-            // Prefill a few tokens, then decode one by one: same logits at every position.
-            engine.reset()
-            var stepped = Array(try engine.prefill(Array(tokens[..<3])))
-            for t in tokens[3...] { stepped += Array(try engine.step(t)) }
-            let v = TinyLlamaGGUF.config.vocabSize
-            XCTAssertLessThan(maxDifference(stepped, Array(fast[(2 * v)...])), 1e-4)
-            XCTAssertEqual(engine.position, tokens.count)
+            // Prefill a few tokens, then decode one by one: same logits at every position, with decode
+            // attention on one worker and split between workers.
+            for split in [Int.max, 1] {
+                LlamaInference.splitAttentionFrom = split
+                defer { LlamaInference.splitAttentionFrom = 2048 }
+                engine.reset()
+                var stepped = Array(try engine.prefill(Array(tokens[..<3])))
+                for t in tokens[3...] { stepped += Array(try engine.step(t)) }
+                let v = TinyLlamaGGUF.config.vocabSize
+                XCTAssertLessThan(maxDifference(stepped, Array(fast[(2 * v)...])), 1e-4, "\(type), split from \(split)")
+                XCTAssertEqual(engine.position, tokens.count)
+            }
         }
     }
 

@@ -62,19 +62,18 @@ enum NibbleActivations {
     /// Floats `prepare` writes for rows of `blocks` blocks.
     static func scratchCount(blocks: Int) -> Int { (blocks + 1) / 2 * 72 }
 
-    /// Scale of step k.
-    static let stepScale: [Float] = (0..<8).map { $0 == 7 ? 1 : Float(sign: .plus, exponent: -4 * $0, significand: 1) }
-
     /// Writes the reordered, pre-scaled values of `x` (32·`blocks` floats), then the scaled block sums, to `out`.
     static func prepare(_ x: UnsafePointer<Float>, blocks: Int, type: GGMLType, into out: UnsafeMutablePointer<Float>) {
         let pairs = (blocks + 1) / 2, sumScale = NibblePairs.offsetFactor(type) / 4
         let sums = out + 64 * pairs
+        // Step k's scale: 2^-4k, except the last nibble, which the kernel shifts down to 0…15.
+        let stepScale = SIMD8<Float>(1, 0x1p-4, 0x1p-8, 0x1p-12, 0x1p-16, 0x1p-20, 0x1p-24, 1)
         for p in 0..<pairs {
             for half in 0..<2 {
-                let b = 2 * p + half
+                let b = 2 * p + half, lanes = out + 64 * p + 4 * half
                 guard b < blocks else {
                     for lane in 0..<4 { sums[8 * p + 4 + lane] = 0 }
-                    for k in 0..<8 { for w in 0..<4 { out[64 * p + 8 * k + 4 + w] = 0 } }
+                    for k in 0..<8 { for w in 0..<4 { lanes[8 * k + w] = 0 } }
                     continue
                 }
                 let xb = x + 32 * b
@@ -82,7 +81,8 @@ enum NibbleActivations {
                 for j in 0..<32 { s += xb[j] }
                 for lane in 0..<4 { sums[8 * p + 4 * half + lane] = s * sumScale }
                 for k in 0..<8 {
-                    for w in 0..<4 { out[64 * p + 8 * k + 4 * half + w] = xb[4 * w + k / 2 + (k % 2) * 16] * stepScale[k] }
+                    let first = xb + k / 2 + (k % 2) * 16, scale = stepScale[k]
+                    for w in 0..<4 { lanes[8 * k + w] = first[4 * w] * scale }
                 }
             }
         }
