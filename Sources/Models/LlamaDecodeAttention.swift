@@ -4,29 +4,31 @@ import Tensor
 // MARK: - Attention of one new position over the KV cache (decode)
 
 extension LlamaInference {
-    /// Positions × heads from which decode attention is split between the workers.
+    /// Positions × heads from which decode attention is split into parts run in parallel.
     nonisolated(unsafe) static var splitAttentionFrom = 2048
+    /// Parts of a split attention (claimed by the threads as they come).
+    static let attentionPartCount = 4
 
     /// att[H·D] = softmax(q·Kᵀ/√D)·V over the first `n` cached positions of `layer`.
     ///
-    /// The positions are split between the workers; each reads every cached key and value row once
+    /// The positions are split into parts; each reads every cached key and value row once
     /// for all query heads, and keeps per head its largest score m, Σ e^(s−m) and Σ e^(s−m)·v. The
     /// parts are merged exactly: with M = max mᵢ, att = Σ e^(mᵢ−M)·oᵢ / Σ e^(mᵢ−M)·lᵢ.
     func attendOne(layer: Int, keys n: Int) {
         let c = config, heads = c.heads
-        let workers = n * heads < LlamaInference.splitAttentionFrom ? 1 : min(SpinningPool.shared.width, Parallelism.cores, n)
-        let per = (n + workers - 1) / workers
-        SpinningPool.shared.run(workers: workers) { w in
-            attendPart(layer: layer, positions: (w * per)..<min(n, (w + 1) * per), part: w)
+        let parts = n * heads < LlamaInference.splitAttentionFrom ? 1 : min(LlamaInference.attentionPartCount, n)
+        let per = (n + parts - 1) / parts
+        SpinningPool.shared.run(tasks: parts) { w in
+            attendPart(layer: layer, positions: min(n, w * per)..<min(n, (w + 1) * per), part: w)
         }
         let d = c.headDim, partStride = heads * (d + 2)
         for h in 0..<heads {
             var top = -Float.infinity
-            for w in 0..<workers { top = max(top, attentionParts[w * partStride + heads * d + h]) }
+            for w in 0..<parts { top = max(top, attentionParts[w * partStride + heads * d + h]) }
             let out = att + h * d
             out.initialize(repeating: 0, count: d)
             var total: Float = 0
-            for w in 0..<workers {
+            for w in 0..<parts {
                 let base = attentionParts + w * partStride, m = base[heads * d + h]
                 guard m > -Float.infinity else { continue }
                 let weight = Foundation.exp(m - top)

@@ -29,7 +29,7 @@ public final class LlamaInference {
     let keys: UnsafeMutablePointer<Float>     // [layers, capacity, KVH·D]
     let values: UnsafeMutablePointer<Float>   // [layers, capacity, KVH·D]
     /// Decode buffers: x, xb, xb2, hidden [C]; q, att [H·D]; hb, hb2 [F]; scores [H, capacity]; logits [V];
-    /// attentionParts: per worker [H·D + 2H] (see `attendOne`).
+    /// attentionParts: per part [H·D + 2H] (see `attendOne`).
     let x, xb, xb2, hiddenBuffer, q, att, hb, hb2, scores, logitsBuffer, attentionParts: UnsafeMutablePointer<Float>
     /// Queries per attention block in prefill (later blocks see more keys).
     static let queryBlock = 128
@@ -80,7 +80,7 @@ public final class LlamaInference {
         (q, att, hb, hb2) = (buffer(qw), buffer(qw), buffer(c.ffnDim), buffer(c.ffnDim))
         scores = buffer(c.heads * self.capacity)
         logitsBuffer = buffer(c.vocabSize)
-        attentionParts = buffer(SpinningPool.shared.width * c.heads * (c.headDim + 2))
+        attentionParts = buffer(LlamaInference.attentionPartCount * c.heads * (c.headDim + 2))
     }
 
     /// The engine for the GGUF file at `url`.

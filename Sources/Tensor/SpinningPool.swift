@@ -5,68 +5,86 @@ import Synchronization
 /// Worker threads that keep spinning for a short while between jobs, for many short parallel
 /// regions in a row (decoding runs a few hundred per token, tens of microseconds each). Waking a
 /// sleeping thread costs several microseconds on a virtual machine; a spinning one starts at once.
-/// After `spinLimit` idle polls a worker sleeps until the next job, so an idle pool costs nothing.
 ///
-/// `run` is not reentrant: calls from inside a job, or while another thread runs a job, execute
-/// inline on the calling thread.
+/// A job is a number of tasks that the caller and the helpers claim one at a time, so when a
+/// helper is not running (a busy machine) the caller does its share instead of waiting for it.
+/// Idle helpers pause, then yield the core, then sleep until the next job.
+///
+/// `run` is not reentrant: calls from inside a task, or while another thread runs a job, execute
+/// their tasks inline on the calling thread.
 public final class SpinningPool: @unchecked Sendable {
-    /// The pool used by decoding kernels: one helper per core beyond the caller's.
-    public static let shared = SpinningPool(helpers: max(0, Parallelism.cores - 1))
+    /// The pool used by decoding kernels: one helper per active processor beyond the caller's
+    /// (callers limit the threads they use with `Parallelism.cores`).
+    public static let shared = SpinningPool(helpers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
 
-    /// Polls of an idle helper before it sleeps (a fraction of a millisecond on an idle machine).
-    static let spinLimit = 2_000
+    /// Idle polls with a CPU pause, then with a yield, before a helper sleeps.
+    static let pausePolls = 4096, idlePolls = 8192
 
-    static let viaDispatch = ProcessInfo.processInfo.environment["ECHOX_NO_SPIN"] != nil
     private let helpers: Int
-    private let generation = Atomic<Int>(0)
-    private let remaining = Atomic<Int>(0)
+    /// Job generation (high 32 bits) and the next unclaimed task (low 32 bits).
+    private let state = Atomic<Int>(0)
+    private let completed = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private let condition = NSCondition()
     private var job: ((Int) -> Void)?
-    private var jobWorkers = 0
+    private var tasks = 0
 
     init(helpers: Int) {
         self.helpers = helpers
         for index in 0..<helpers {
-            let thread = Thread { [unowned self] in self.helperLoop(index: index + 1) }
+            let thread = Thread { [unowned self] in self.helperLoop() }
             thread.name = "echox-spin-\(index + 1)"
             thread.start()
         }
     }
 
-    /// Workers available to `run` (helpers plus the calling thread).
-    public var width: Int { helpers + 1 }
+    /// Threads that can take part in a job (helpers plus the caller), within `Parallelism.cores`.
+    public var width: Int { min(helpers + 1, Parallelism.cores) }
 
-    /// Runs `body(w)` for w in 0..<workers (at most `width`), w = 0 on the calling thread; returns
-    /// when all are done. Nested or concurrent calls run every `w` inline.
-    public func run(workers requested: Int, _ body: (Int) -> Void) {
-        let workers = min(requested, width)
-        if SpinningPool.viaDispatch && workers > 1 && !ParallelRegion.isWorker {
-            DispatchQueue.concurrentPerform(iterations: workers) { w in ParallelRegion.enter(); body(w); ParallelRegion.leave() }
-            return
-        }
-        guard workers > 1, !ParallelRegion.isWorker,
+    /// Runs `body(t)` for every t in 0..<tasks on the caller and the helpers; returns when all are done.
+    public func run(tasks count: Int, _ body: (Int) -> Void) {
+        guard count > 1, width > 1, !ParallelRegion.isWorker,
               busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else {
-            for w in 0..<max(requested, 0) { body(w) }
+            for t in 0..<max(count, 0) { body(t) }
             return
         }
         withoutActuallyEscaping(body) { body in
             job = body
-            jobWorkers = workers
-            remaining.store(helpers, ordering: .releasing)
-            generation.add(1, ordering: .sequentiallyConsistent)
+            tasks = count
+            completed.store(0, ordering: .relaxed)
+            let generation = (state.load(ordering: .relaxed) >> 32) + 1
+            state.store(generation << 32, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 condition.lock(); condition.broadcast(); condition.unlock()
             }
             ParallelRegion.enter()
-            body(0)
+            claimTasks(generation: generation)
             ParallelRegion.leave()
             var polls = 0
-            while remaining.load(ordering: .acquiring) > 0 { SpinningPool.backOff(&polls) }
+            while completed.load(ordering: .acquiring) < count { SpinningPool.backOff(&polls) }
             job = nil
         }
         busy.store(false, ordering: .releasing)
+    }
+
+    /// Claims and runs tasks of `generation` until none is left.
+    private func claimTasks(generation: Int) {
+        var current = state.load(ordering: .acquiring)
+        while current >> 32 == generation {
+            let task = current & 0xFFFF_FFFF
+            // `tasks` and `job` are read only after a successful claim: the job cannot end before
+            // its claimed tasks complete, so they still belong to this generation.
+            guard task < tasks else { return }
+            let (exchanged, seen) = state.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+            if exchanged {
+                job?(task)
+                completed.add(1, ordering: .releasing)
+                current += 1
+            } else {
+                current = seen
+            }
+        }
     }
 
     /// One idle poll: a CPU pause at first, then yielding the core, so that a busy machine (more
@@ -74,29 +92,24 @@ public final class SpinningPool: @unchecked Sendable {
     @inline(__always)
     static func backOff(_ polls: inout Int) {
         polls += 1
-        if polls < 256 { spinPause() } else { sched_yield() }
+        if polls < pausePolls { echox_spin_pause() } else { sched_yield() }
     }
 
-    private func helperLoop(index: Int) {
+    private func helperLoop() {
         ParallelRegion.enter()
         var seen = 0
         while true {
             var polls = 0
-            while generation.load(ordering: .acquiring) == seen {
-                if polls < SpinningPool.spinLimit { SpinningPool.backOff(&polls); continue }
+            while state.load(ordering: .acquiring) >> 32 == seen {
+                if polls < SpinningPool.idlePolls { SpinningPool.backOff(&polls); continue }
                 sleepers.add(1, ordering: .sequentiallyConsistent)
                 condition.lock()
-                while generation.load(ordering: .sequentiallyConsistent) == seen { condition.wait() }
+                while state.load(ordering: .sequentiallyConsistent) >> 32 == seen { condition.wait() }
                 condition.unlock()
                 sleepers.subtract(1, ordering: .sequentiallyConsistent)
             }
-            seen = generation.load(ordering: .acquiring)
-            if index < jobWorkers, let job { job(index) }
-            remaining.subtract(1, ordering: .releasing)
+            seen = state.load(ordering: .acquiring) >> 32
+            claimTasks(generation: seen)
         }
     }
 }
-
-/// A CPU hint that the thread is spinning (x86 `pause`).
-@inline(__always)
-func spinPause() { echox_spin_pause() }

@@ -29,11 +29,12 @@ extension QuantizedMatrix {
                 NibbleActivations.prepare(x, blocks: blocks, type: first.type, into: scratch.baseAddress!)
                 input = UnsafePointer(scratch.baseAddress!)
             }
+            // Twice as many tasks as threads, claimed as they come: a thread that is late or slow does fewer.
             let pool = SpinningPool.shared
-            let workers = totalRows * cols >= parallelThreshold ? min(pool.width, Parallelism.cores, totalRows) : 1
-            let chunk = (totalRows + workers - 1) / workers
-            pool.run(workers: workers) { w in
-                // Worker w takes rows [w·chunk, (w+1)·chunk) of the products' rows laid end to end.
+            let tasks = totalRows * cols >= parallelThreshold && pool.width > 1 ? min(2 * pool.width, totalRows) : 1
+            let chunk = (totalRows + tasks - 1) / tasks
+            pool.run(tasks: tasks) { w in
+                // Task w takes rows [w·chunk, (w+1)·chunk) of the products' rows laid end to end.
                 var start = w * chunk, end = min(totalRows, start + chunk), offset = 0
                 for (m, y) in products where start < end {
                     let local = start - offset
