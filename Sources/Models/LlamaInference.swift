@@ -10,8 +10,8 @@ struct LlamaInferenceBlock {
     let gate, up, down: QuantizedMatrix              // [F, C] ×2, [C, F]
 }
 
-/// Llama inference without autodiff: weights stay compact (quantised or half precision, read
-/// from the GGUF mapping and expanded on the fly by SIMD kernels), activations, sums and the KV
+/// Llama inference without autodiff: weights stay compact (quantised or half precision, copied
+/// once into huge pages and expanded on the fly by SIMD kernels), activations, sums and the KV
 /// cache are float32. Prefill runs blocks of positions through BLAS; decode runs one position
 /// through matrix-vector kernels over preallocated buffers, allocation-free per token.
 public final class LlamaInference {
@@ -46,8 +46,10 @@ public final class LlamaInference {
         let c = try LlamaConfig(gguf: file)
         config = c
         self.capacity = max(1, min(capacity ?? min(c.contextLength, 2048), c.contextLength))
+        // Every matrix is copied into one arena of huge pages (see `WeightArena`).
+        let arena = WeightArena()
         func matrix(_ name: String, _ shape: [Int]) throws -> QuantizedMatrix {
-            try QuantizedMatrix(file: file, tensor: LlamaTensorTable.tensor(file, name, shape: shape))
+            try QuantizedMatrix(file: file, tensor: LlamaTensorTable.tensor(file, name, shape: shape), arena: arena)
         }
         func vector(_ name: String) throws -> [Float] {
             try file.floats(of: LlamaTensorTable.tensor(file, name, shape: [c.dim]))

@@ -76,6 +76,7 @@ final class QuantizedMatrixTests: XCTestCase {
     /// Q4_0 and the converted types come from the gguf-py fixture file (the writer does not make them).
     func testFixtureTypesIncludingConvertedOnes() throws {
         let file = try GGUFReaderTests.fixture()
+        let arena = WeightArena(chunkBytes: 1 << 20)
         var rng = SeededRandom(seed: 5)
         let x = rng.floats(256)
         for type in GGMLType.dequantisable {
@@ -83,7 +84,7 @@ final class QuantizedMatrixTests: XCTestCase {
             let exact = try file.floats(named: "\(type).ref")
             let want = reference(exact, rows: 1, cols: 256, x)
             let scale = magnitudes(exact, rows: 1, cols: 256, x)
-            let copied = try QuantizedMatrix(file: file, named: "\(type).data", copy: true)
+            let copied = try QuantizedMatrix(file: file, named: "\(type).data", arena: arena)
             XCTAssertEqual(copied.matvec(x), m.matvec(x), "\(type) copied")
             if QuantizedMatrix.kernelTypes.contains(type) {
                 XCTAssertEqual(m.type, type)

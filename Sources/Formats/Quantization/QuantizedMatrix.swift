@@ -29,24 +29,24 @@ public final class QuantizedMatrix: @unchecked Sendable {
     // MARK: - Construction
 
     /// The matrix of `info` (a 1- to 4-D tensor of `file`; outer dimensions are folded into rows).
-    /// With `copy`, the stored blocks are copied into owned memory (so the matrix no longer keeps
-    /// the file mapped); without, they stay in the mapping.
-    public init(file: GGUFFile, tensor info: GGUFTensorInfo, copy: Bool = false) throws {
+    /// With an `arena`, the stored blocks are copied into it (so the matrix no longer keeps the file
+    /// mapped, and sits in huge pages); without, they stay in the mapping.
+    public init(file: GGUFFile, tensor info: GGUFTensorInfo, arena: WeightArena? = nil) throws {
         rows = info.rows
         cols = info.cols
         if info.type == .q4_0 || info.type == .q4_1 {
             type = info.type
-            (rowBytes, base, owner) = QuantizedMatrix.regrouped(file.rawBytes(of: info), type: type, rows: rows, cols: cols)
+            (rowBytes, base, owner) = QuantizedMatrix.regrouped(file.rawBytes(of: info), type: type, rows: rows, cols: cols, arena: arena)
             return
         }
         if QuantizedMatrix.kernelTypes.contains(info.type) {
             type = info.type
             rowBytes = info.type.byteCount(values: info.cols)!
             let raw = file.rawBytes(of: info)
-            if copy {
-                let buffer = OwnedBytes(count: raw.count)
-                if raw.count > 0 { buffer.pointer.copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
-                (base, owner) = (UnsafeRawPointer(buffer.pointer), buffer)
+            if let arena {
+                let (pointer, keeper) = QuantizedMatrix.storage(raw.count, arena: arena)
+                if raw.count > 0 { pointer.copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
+                (base, owner) = (UnsafeRawPointer(pointer), keeper)
             } else {
                 (base, owner) = (raw.baseAddress ?? UnsafeRawPointer(bitPattern: 64)!, file.owner)
             }
@@ -57,13 +57,13 @@ public final class QuantizedMatrix: @unchecked Sendable {
             throw GGUFError.unsupportedType(info.type, tensor: info.name)
         }
         let values = try file.floats(of: info)
-        let converted = QuantizedMatrix.encode(values, rows: info.rows, cols: info.cols, type: target)
+        let converted = QuantizedMatrix.encode(values, rows: info.rows, cols: info.cols, type: target, arena: arena)
         (type, rowBytes, base, owner) = (target, converted.rowBytes, converted.base, converted.owner)
     }
 
-    /// The matrix called `name` in `file` (see `init(file:tensor:copy:)`).
-    public convenience init(file: GGUFFile, named name: String, copy: Bool = false) throws {
-        try self.init(file: file, tensor: file.requireTensor(name), copy: copy)
+    /// The matrix called `name` in `file` (see `init(file:tensor:arena:)`).
+    public convenience init(file: GGUFFile, named name: String, arena: WeightArena? = nil) throws {
+        try self.init(file: file, tensor: file.requireTensor(name), arena: arena)
     }
 
     /// Encodes row-major float values [rows, cols] as `type` (one of `Quantize.supported`).
@@ -75,28 +75,36 @@ public final class QuantizedMatrix: @unchecked Sendable {
         (rowBytes, base, owner) = (encoded.rowBytes, encoded.base, encoded.owner)
     }
 
-    private static func encode(_ values: [Float], rows: Int, cols: Int, type: GGMLType) -> (rowBytes: Int, base: UnsafeRawPointer, owner: AnyObject) {
+    private static func encode(_ values: [Float], rows: Int, cols: Int, type: GGMLType, arena: WeightArena? = nil) -> (rowBytes: Int, base: UnsafeRawPointer, owner: AnyObject) {
         let rowBytes = type.byteCount(values: cols)!
-        let buffer = OwnedBytes(count: rows * rowBytes)
+        let nibbles = type == .q4_0 || type == .q4_1
+        let (pointer, keeper) = nibbles ? (OwnedBytes(count: rows * rowBytes).pointerAndOwner) : storage(rows * rowBytes, arena: arena)
         values.withUnsafeBufferPointer { v in
-            if !values.isEmpty { Quantize.values(type, from: v.baseAddress!, count: values.count, into: buffer.pointer) }
+            if !values.isEmpty { Quantize.values(type, from: v.baseAddress!, count: values.count, into: pointer) }
         }
-        if type == .q4_0 || type == .q4_1 {
-            return regrouped(UnsafeRawBufferPointer(start: buffer.pointer, count: rows * rowBytes), type: type, rows: rows, cols: cols)
+        if nibbles {
+            return withExtendedLifetime(keeper) {
+                regrouped(UnsafeRawBufferPointer(start: pointer, count: rows * rowBytes), type: type, rows: rows, cols: cols, arena: arena)
+            }
         }
-        return (rowBytes, UnsafeRawPointer(buffer.pointer), buffer)
+        return (rowBytes, UnsafeRawPointer(pointer), keeper)
     }
 
     /// Q4_0 or Q4_1 rows in ggml order (`raw`) regrouped into the `NibblePairs` layout.
-    private static func regrouped(_ raw: UnsafeRawBufferPointer, type: GGMLType, rows: Int, cols: Int) -> (rowBytes: Int, base: UnsafeRawPointer, owner: AnyObject) {
+    private static func regrouped(_ raw: UnsafeRawBufferPointer, type: GGMLType, rows: Int, cols: Int, arena: WeightArena?) -> (rowBytes: Int, base: UnsafeRawPointer, owner: AnyObject) {
         let blocks = cols / 32, stored = type.byteCount(values: cols)!, rowBytes = NibblePairs.rowBytes(cols: cols)
-        let buffer = OwnedBytes(count: rows * rowBytes)
+        let (pointer, keeper) = storage(rows * rowBytes, arena: arena)
         if let src = raw.baseAddress {
             parallelChunks(rows, minChunk: 256) { s, e in
-                for r in s..<e { NibblePairs.regroup(type, row: src + r * stored, blocks: blocks, into: buffer.pointer + r * rowBytes) }
+                for r in s..<e { NibblePairs.regroup(type, row: src + r * stored, blocks: blocks, into: pointer + r * rowBytes) }
             }
         }
-        return (rowBytes, UnsafeRawPointer(buffer.pointer), buffer)
+        return (rowBytes, UnsafeRawPointer(pointer), keeper)
+    }
+
+    /// `count` bytes from `arena`, or owned by a buffer of their own.
+    private static func storage(_ count: Int, arena: WeightArena?) -> (pointer: UnsafeMutableRawPointer, owner: AnyObject) {
+        arena?.allocate(count) ?? OwnedBytes(count: count).pointerAndOwner
     }
 
     /// The stored bytes of row `r`.
@@ -144,5 +152,6 @@ public final class QuantizedMatrix: @unchecked Sendable {
 final class OwnedBytes {
     let pointer: UnsafeMutableRawPointer
     init(count: Int) { pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64) }
+    var pointerAndOwner: (pointer: UnsafeMutableRawPointer, owner: AnyObject) { (pointer, self) }
     deinit { pointer.deallocate() }
 }
