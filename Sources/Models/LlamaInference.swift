@@ -31,6 +31,8 @@ public final class LlamaInference {
     /// Decode buffers: x, xb, xb2, hidden [C]; q, att [H·D]; hb, hb2 [F]; scores [H, capacity]; logits [V];
     /// attentionParts: per part [H·D + 2H] (see `attendOne`).
     let x, xb, xb2, hiddenBuffer, q, att, hb, hb2, scores, logitsBuffer, attentionParts: UnsafeMutablePointer<Float>
+    /// Scratch memory of prefill, kept between calls.
+    let prefillWorkspace = Workspace()
     /// Queries per attention block in prefill (later blocks see more keys).
     static let queryBlock = 128
     /// Below this many positions, prefill products use the compact kernels instead of expanding weights.
@@ -156,4 +158,22 @@ public final class LlamaInference {
         output.matvec(hiddenBuffer, logitsBuffer)
         position += 1
     }
+}
+
+/// A float buffer that grows on demand and is reused between calls.
+final class Workspace {
+    private var buffer: UnsafeMutablePointer<Float>?
+    private var capacity = 0
+
+    /// At least `count` floats (contents unspecified), valid until the next call.
+    func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity || buffer == nil {
+            buffer?.deallocate()
+            buffer = .allocate(capacity: max(count, 1))
+            capacity = count
+        }
+        return buffer!
+    }
+
+    deinit { buffer?.deallocate() }
 }

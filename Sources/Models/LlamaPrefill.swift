@@ -81,15 +81,17 @@ extension LlamaInference {
     private func forwardChunk(_ xs: UnsafeMutablePointer<Float>, n: Int) {
         let c = config, qw = c.heads * c.headDim, kvw = c.kvHeads * c.headDim, pos = position
         let qkvw = qw + 2 * kvw, f = c.ffnDim
-        let xb = UnsafeMutablePointer<Float>.allocate(capacity: n * c.dim)
-        let qkv = UnsafeMutablePointer<Float>.allocate(capacity: n * qkvw)      // [n, Q | K | V]
-        let atts = UnsafeMutablePointer<Float>.allocate(capacity: n * qw)
-        let h = UnsafeMutablePointer<Float>.allocate(capacity: n * 2 * f)       // [n, gate | up]
         let group = c.heads / c.kvHeads, blockRows = group * min(n, LlamaInference.queryBlock)
-        // Attention scratch: scores [group·block, keys], then the group's queries and outputs [group·block, D].
-        let s = UnsafeMutablePointer<Float>.allocate(capacity: blockRows * (pos + n + 2 * c.headDim))
-        let weights = UnsafeMutablePointer<Float>.allocate(capacity: max(qkvw, 2 * f, c.dim) * max(c.dim, f, qw))
-        defer { for p in [xb, qkv, atts, h, s, weights] { p.deallocate() } }
+        // One workspace, kept between calls (fresh pages would be zeroed by the kernel every time):
+        // xb [n, C], qkv [n, Q | K | V], atts [n, H·D], h [n, gate | up], attention scratch
+        // (scores [group·block, keys], then the group's queries and outputs), expanded weights.
+        let sizes = [n * c.dim, n * qkvw, n * qw, n * 2 * f, blockRows * (pos + n + 2 * c.headDim),
+                     max(qkvw, 2 * f, c.dim) * max(c.dim, f, qw)]
+        let workspace = prefillWorkspace.reserve(sizes.reduce(0, +))
+        var offsets = [0]
+        for size in sizes.dropLast() { offsets.append(offsets.last! + size) }
+        let (xb, qkv, atts, h, s, weights) = (workspace + offsets[0], workspace + offsets[1], workspace + offsets[2],
+                                               workspace + offsets[3], workspace + offsets[4], workspace + offsets[5])
         let rowsPerTask = max(1, 16_384 / c.dim)
         func norm(_ w: [Float]) {
             parallelChunks(n, minChunk: rowsPerTask) { i0, i1 in
@@ -110,34 +112,38 @@ extension LlamaInference {
                 (vs + i * kvw).update(from: row + qw + kvw, count: kvw)
             }
             attendMany(layer: l, queries: qkv, stride: qkvw, n: n, scratch: s, into: atts)
-            project([b.wo], atts, lda: qw, n: n, into: xb, weights: weights)
-            LlamaKernels.add(xb, into: xs, count: n * c.dim)
+            project([b.wo], atts, lda: qw, n: n, into: xs, accumulate: true, weights: weights)
             norm(b.mlpNorm)
             project([b.gate, b.up], xb, lda: c.dim, n: n, into: h, weights: weights)
             parallelChunks(n, minChunk: max(1, 8192 / f)) { i0, i1 in
                 for i in i0..<i1 { LlamaKernels.swiglu(h + i * 2 * f, h + i * 2 * f + f, count: f) }
             }
-            project([b.down], h, lda: 2 * f, n: n, into: xb, weights: weights)
-            LlamaKernels.add(xb, into: xs, count: n * c.dim)
+            project([b.down], h, lda: 2 * f, n: n, into: xs, accumulate: true, weights: weights)
         }
         position += n
     }
 
-    /// out[n, Σ rows] = x[n, cols] (row stride `lda`) · [W₁; W₂; …]ᵀ: the matrices are expanded
-    /// together into `weights` and multiplied in one BLAS call; a few rows use the compact kernels.
+    /// out[n, Σ rows] = x[n, cols] (row stride `lda`) · [W₁; W₂; …]ᵀ, added to `out` when
+    /// `accumulate` (the residual stream): the matrices are expanded together into `weights` and
+    /// multiplied in one BLAS call; a few rows use the compact kernels.
     private func project(_ matrices: [QuantizedMatrix], _ x: UnsafePointer<Float>, lda: Int, n: Int,
-                         into out: UnsafeMutablePointer<Float>, weights: UnsafeMutablePointer<Float>) {
+                         into out: UnsafeMutablePointer<Float>, accumulate: Bool = false, weights: UnsafeMutablePointer<Float>) {
         let cols = matrices[0].cols, total = matrices.reduce(0) { $0 + $1.rows }
         if n < LlamaInference.expandBelowRows {
+            let product = UnsafeMutablePointer<Float>.allocate(capacity: total)
+            defer { product.deallocate() }
             for i in 0..<n {
                 var o = 0
-                for m in matrices { m.matvec(x + i * lda, out + i * total + o); o += m.rows }
+                for m in matrices { m.matvec(x + i * lda, product + o); o += m.rows }
+                if accumulate { LlamaKernels.add(product, into: out + i * total, count: total) }
+                else { (out + i * total).update(from: product, count: total) }
             }
             return
         }
         var o = 0
         for m in matrices { m.rows(0..<m.rows, into: weights + o * cols); o += m.rows }
-        gemm(transA: false, transB: true, m: n, n: total, k: cols, x, lda: lda, weights, ldb: cols, out, ldc: total)
+        gemm(transA: false, transB: true, m: n, n: total, k: cols, x, lda: lda, weights, ldb: cols,
+             beta: accumulate ? 1 : 0, out, ldc: total)
     }
 
     /// Causal attention of `n` new queries [n, H·D] (rows `stride` apart) over the cache of `layer` (positions up to

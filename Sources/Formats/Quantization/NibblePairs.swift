@@ -36,14 +36,18 @@ enum NibblePairs {
     /// Values of one regrouped row (`blocks` blocks) into `out`.
     static func dequantize(_ type: GGMLType, row src: UnsafeRawPointer, blocks: Int, into out: UnsafeMutablePointer<Float>) {
         let c = offsetFactor(type)
+        let raw = UnsafeMutableRawPointer(out)
         for b in 0..<blocks {
             let pair = src + (b / 2) * pairBytes, half = b % 2
-            let d = loadHalf(pair, 2 * half), offset = c * loadHalf(pair, 4 + 2 * half)
-            let nibbles = pair + 8 + 16 * half, values = out + 32 * b
-            for i in 0..<16 {
-                let byte = nibbles.load(fromByteOffset: i, as: UInt8.self)
-                values[i] = d * Float(byte & 0xF) + offset
-                values[i + 16] = d * Float(byte >> 4) + offset
+            let d = SIMD8<Float>(repeating: loadHalf(pair, 2 * half))
+            let offset = SIMD8<Float>(repeating: c * loadHalf(pair, 4 + 2 * half))
+            for group in 0..<2 {
+                // Bytes 8g…8g+7: low nibbles are values 8g…, high nibbles values 16 + 8g….
+                let bytes = pair.loadUnaligned(fromByteOffset: 8 + 16 * half + 8 * group, as: SIMD8<UInt8>.self)
+                var low = SIMD8<Float>(), high = SIMD8<Float>()
+                for i in 0..<8 { low[i] = Float(bytes[i] & 0xF); high[i] = Float(bytes[i] >> 4) }
+                raw.storeBytes(of: d * low + offset, toByteOffset: 4 * (32 * b + 8 * group), as: SIMD8<Float>.self)
+                raw.storeBytes(of: d * high + offset, toByteOffset: 4 * (32 * b + 16 + 8 * group), as: SIMD8<Float>.self)
             }
         }
     }
