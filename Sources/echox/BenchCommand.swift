@@ -54,12 +54,12 @@ struct BenchTrainCommand: ParsableCommand {
 struct BenchInferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
-        abstract: "Prefill and decode speed of a GGUF LLM; prints 'prefill tokens/s: N' and 'decode tokens/s: N' (best of the runs).")
+        abstract: "Prefill and decode speed of a GGUF LLM; prints 'prefill tokens/s: N' (a prompt from an empty cache) and 'decode tokens/s: N' (new tokens from an empty cache, as llama-bench measures), best of the runs, then decode after the prompt and the medians.")
 
     @Option(help: "A known model name or a path to a .gguf file.") var model = "smollm2"
     @Option(help: "Prompt tokens to prefill.") var prompt = 512
     @Option(help: "New tokens to decode after the prompt.") var tokens = 128
-    @Option(help: "Timed runs (the best is reported).") var runs = 3
+    @Option(help: "Timed runs (the best and the median are reported).") var runs = 5
     @Option(help: "Worker threads for matrix products (default: every core).") var threads: Int?
 
     func validate() throws {
@@ -83,20 +83,33 @@ struct BenchInferCommand: ParsableCommand {
         var rng = SeededRandom(seed: 1)
         let ids = (0..<prompt).map { _ in 256 + rng.int(below: engine.config.vocabSize - 256) }
         let clock = ContinuousClock()
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
-        var bestPrefill = 0.0, bestDecode = 0.0
+        func rate(_ count: Int, _ d: Duration) -> Double {
+            Double(count) / (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        }
+        // Like llama-bench: prefill of the prompt and decode of new tokens each from an empty
+        // cache; decode after the prompt (a longer cache to attend over) is reported as well.
+        var prefill: [Double] = [], decode: [Double] = [], decodeAfter: [Double] = []
         for run in 0..<runs {
             engine.reset()
-            let t0 = clock.now
+            var t = clock.now
             var next = Sampler.argmax(try engine.prefill(ids))
-            let t1 = clock.now
+            prefill.append(rate(prompt, clock.now - t))
+            t = clock.now
             for _ in 0..<tokens { next = Sampler.argmax(try engine.step(next)) }
-            let t2 = clock.now
-            let prefillRate = Double(prompt) / seconds(t1 - t0), decodeRate = Double(tokens) / seconds(t2 - t1)
-            print(String(format: "run %d: prefill %.1f tokens/s, decode %.1f tokens/s", run + 1, prefillRate, decodeRate))
-            bestPrefill = max(bestPrefill, prefillRate); bestDecode = max(bestDecode, decodeRate)
+            decodeAfter.append(rate(tokens, clock.now - t))
+            engine.reset()
+            next = ids[0]
+            t = clock.now
+            for _ in 0..<tokens { next = Sampler.argmax(try engine.step(next)) }
+            decode.append(rate(tokens, clock.now - t))
+            print(String(format: "run %d: prefill %.1f, decode %.1f, decode after the prompt %.1f tokens/s",
+                         run + 1, prefill.last!, decode.last!, decodeAfter.last!))
         }
-        print(String(format: "prefill tokens/s: %.0f", bestPrefill))
-        print(String(format: "decode tokens/s: %.0f", bestDecode))
+        func median(_ v: [Double]) -> Double { let s = v.sorted(); return (s[(s.count - 1) / 2] + s[s.count / 2]) / 2 }
+        print(String(format: "prefill tokens/s: %.0f", prefill.max()!))
+        print(String(format: "decode tokens/s: %.0f", decode.max()!))
+        print(String(format: "decode tokens/s after the %d-token prompt: %.0f", prompt, decodeAfter.max()!))
+        print(String(format: "medians of %d runs: prefill %.0f, decode %.0f, decode after the prompt %.0f",
+                     runs, median(prefill), median(decode), median(decodeAfter)))
     }
 }
