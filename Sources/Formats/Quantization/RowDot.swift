@@ -12,7 +12,6 @@
 // - The Q4 block offsets are factored out: Σ_j (d·q_j + c·o)·x_j = d·Σ_j q_j·x_j + c·o·S_b, with
 //   the block sums S_b of the activations computed once per product and shared by every row.
 
-typealias Words = SIMD4<UInt32>
 typealias Lanes = SIMD4<Float>
 typealias Words8 = SIMD8<UInt32>
 typealias Lanes8 = SIMD8<Float>
