@@ -34,7 +34,7 @@ public final class LlamaInference {
     /// Scratch memory of prefill, kept between calls.
     let prefillWorkspace = Workspace()
     /// Queries per attention block in prefill (later blocks see more keys).
-    static let queryBlock = 128
+    nonisolated(unsafe) static var queryBlock = 128
     /// Below this many positions, prefill products use the compact kernels instead of expanding weights.
     static let expandBelowRows = 16
     /// Positions per prefill chunk (bounds the scratch memory).

@@ -84,8 +84,8 @@ extension LlamaInference {
         let group = c.heads / c.kvHeads, blockRows = group * min(n, LlamaInference.queryBlock)
         // One workspace, kept between calls (fresh pages would be zeroed by the kernel every time):
         // xb [n, C], qkv [n, Q | K | V], atts [n, H·D], h [n, gate | up], attention scratch
-        // (scores [group·block, keys], then the group's queries and outputs), expanded weights.
-        let sizes = [n * c.dim, n * qkvw, n * qw, n * 2 * f, blockRows * (pos + n + 2 * c.headDim),
+        // per thread (scores [group·block, keys], then the group's queries and outputs), expanded weights.
+        let sizes = [n * c.dim, n * qkvw, n * qw, n * 2 * f, Parallelism.cores * blockRows * (pos + n + 2 * c.headDim),
                      max(qkvw, 2 * f, c.dim) * max(c.dim, f, qw)]
         let workspace = prefillWorkspace.reserve(sizes.reduce(0, +))
         var offsets = [0]
@@ -148,36 +148,49 @@ extension LlamaInference {
 
     /// Causal attention of `n` new queries [n, H·D] (rows `stride` apart) over the cache of `layer` (positions up to
     /// `position + i` for query i), in blocks of queries so that each block only scores the keys it sees. The
-    /// query heads that share a key/value head are stacked, so each product covers the whole group.
+    /// query heads that share a key/value head are stacked, so each product covers the whole group. The
+    /// (group, block) tasks are shared out between the threads by their cost, each thread with its own
+    /// scratch (`scratch` holds `Parallelism.cores` of them) and single-threaded products.
     private func attendMany(layer: Int, queries qs: UnsafeMutablePointer<Float>, stride: Int, n: Int,
                             scratch: UnsafeMutablePointer<Float>, into atts: UnsafeMutablePointer<Float>) {
         let c = config, d = c.headDim, qw = c.heads * d, kvw = c.kvHeads * d, group = c.heads / c.kvHeads
-        let pos = position, scale = 1 / Float(d).squareRoot()
+        let pos = position, scale = 1 / Float(d).squareRoot(), block = LlamaInference.queryBlock
         let kBase = keys + layer * capacity * kvw, vBase = values + layer * capacity * kvw
-        var r0 = 0
-        while r0 < n {
-            let rows = min(LlamaInference.queryBlock, n - r0), seen = pos + r0 + rows, stacked = group * rows
-            let s = scratch, q = scratch + stacked * seen, o = q + stacked * d
-            for g in 0..<c.kvHeads {
-                // Row j·rows + i of the stack is query i of head g·group + j.
-                for j in 0..<group {
-                    for i in 0..<rows { (q + (j * rows + i) * d).update(from: qs + (r0 + i) * stride + (g * group + j) * d, count: d) }
-                }
-                gemm(transA: false, transB: true, m: stacked, n: seen, k: d, alpha: scale,
-                     q, lda: d, kBase + g * d, ldb: kvw, s, ldc: seen)
-                parallelChunks(stacked, minChunk: max(1, 8192 / seen)) { i0, i1 in
-                    for row in i0..<i1 {
+        let perThread = group * min(n, block) * (pos + n + 2 * d)
+        // Tasks (group, first query), largest first, each to the thread with the least work so far.
+        var tasks: [(g: Int, r0: Int)] = []
+        for g in 0..<c.kvHeads { for r0 in Swift.stride(from: 0, to: n, by: block) { tasks.append((g, r0)) } }
+        tasks.sort { $0.r0 > $1.r0 }
+        let threads = min(Parallelism.cores, tasks.count)
+        var load = [Int](repeating: 0, count: threads), assigned = [[(g: Int, r0: Int)]](repeating: [], count: threads)
+        for t in tasks {
+            let w = load.indices.min { load[$0] < load[$1] }!
+            assigned[w].append(t)
+            load[w] += min(block, n - t.r0) * (pos + t.r0 + block)
+        }
+        parallelChunks(threads, minChunk: 1) { w0, w1 in
+            for w in w0..<w1 {
+                let s = scratch + w * perThread
+                for (g, r0) in assigned[w] {
+                    let rows = min(block, n - r0), seen = pos + r0 + rows, stacked = group * rows
+                    let q = s + stacked * seen, o = q + stacked * d
+                    // Row j·rows + i of the stack is query i of head g·group + j.
+                    for j in 0..<group {
+                        for i in 0..<rows { (q + (j * rows + i) * d).update(from: qs + (r0 + i) * stride + (g * group + j) * d, count: d) }
+                    }
+                    gemm(transA: false, transB: true, m: stacked, n: seen, k: d, alpha: scale,
+                         q, lda: d, kBase + g * d, ldb: kvw, s, ldc: seen)
+                    for row in 0..<stacked {
                         let valid = pos + r0 + row % rows + 1, scores = s + row * seen
                         LlamaKernels.softmax(scores, count: valid)
                         if valid < seen { (scores + valid).initialize(repeating: 0, count: seen - valid) }
                     }
-                }
-                gemm(transA: false, transB: false, m: stacked, n: d, k: seen, s, lda: seen, vBase + g * d, ldb: kvw, o, ldc: d)
-                for j in 0..<group {
-                    for i in 0..<rows { (atts + (r0 + i) * qw + (g * group + j) * d).update(from: o + (j * rows + i) * d, count: d) }
+                    gemm(transA: false, transB: false, m: stacked, n: d, k: seen, s, lda: seen, vBase + g * d, ldb: kvw, o, ldc: d)
+                    for j in 0..<group {
+                        for i in 0..<rows { (atts + (r0 + i) * qw + (g * group + j) * d).update(from: o + (j * rows + i) * d, count: d) }
+                    }
                 }
             }
-            r0 += rows
         }
     }
 }

@@ -26,6 +26,12 @@ final class LlamaEquivalenceTests: XCTestCase {
             let diff = maxDifference(fast, reference.scalars)
             print("tiny \(type) tied=\(tied): engine vs training model max |Δlogit| = \(diff)")
             XCTAssertLessThan(diff, 1e-4, "\(type)")
+            // Prefill attention in several query blocks, shared out between the threads.
+            LlamaInference.queryBlock = 5
+            defer { LlamaInference.queryBlock = 128 }
+            engine.reset()
+            XCTAssertLessThan(maxDifference(try engine.logitsOfEveryPosition(tokens), reference.scalars), 1e-4, "\(type), blocks of 5")
+            LlamaInference.queryBlock = 128
             // Prefill a few tokens, then decode one by one: same logits at every position, with decode
             // attention on one worker and split between workers.
             for split in [Int.max, 1] {
