@@ -104,12 +104,14 @@ extension LlamaInference {
             let ks = keys + (l * capacity + pos) * kvw, vs = values + (l * capacity + pos) * kvw
             norm(b.attentionNorm)
             project([b.wq, b.wk, b.wv], xb, lda: c.dim, n: n, into: qkv, weights: weights)
-            for i in 0..<n {
-                let row = qkv + i * qkvw
-                rotary.apply(row, heads: c.heads, headDim: c.headDim, pos: pos + i)
-                rotary.apply(row + qw, heads: c.kvHeads, headDim: c.headDim, pos: pos + i)
-                (ks + i * kvw).update(from: row + qw, count: kvw)
-                (vs + i * kvw).update(from: row + qw + kvw, count: kvw)
+            parallelChunks(n, minChunk: max(1, 16_384 / qkvw)) { i0, i1 in
+                for i in i0..<i1 {
+                    let row = qkv + i * qkvw
+                    self.rotary.apply(row, heads: c.heads, headDim: c.headDim, pos: pos + i)
+                    self.rotary.apply(row + qw, heads: c.kvHeads, headDim: c.headDim, pos: pos + i)
+                    (ks + i * kvw).update(from: row + qw, count: kvw)
+                    (vs + i * kvw).update(from: row + qw + kvw, count: kvw)
+                }
             }
             attendMany(layer: l, queries: qkv, stride: qkvw, n: n, scratch: s, into: atts)
             project([b.wo], atts, lda: qw, n: n, into: xs, accumulate: true, weights: weights)
