@@ -26,6 +26,7 @@ public final class SpinningPool: @unchecked Sendable {
     private let completed = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
     private let condition = NSCondition()
     private var job: ((Int) -> Void)?
     private var tasks = 0
@@ -33,7 +34,8 @@ public final class SpinningPool: @unchecked Sendable {
     init(helpers: Int) {
         self.helpers = helpers
         for index in 0..<helpers {
-            let thread = Thread { [unowned self] in self.helperLoop() }
+            // Helpers keep the pool alive until `stop`.
+            let thread = Thread { self.helperLoop() }
             thread.name = "echox-spin-\(index + 1)"
             thread.start()
         }
@@ -95,16 +97,24 @@ public final class SpinningPool: @unchecked Sendable {
         if polls < pausePolls { echox_spin_pause() } else { sched_yield() }
     }
 
+    /// Ends the helper threads once they are idle (a pool that is no longer needed).
+    public func stop() {
+        stopped.store(true, ordering: .sequentiallyConsistent)
+        condition.lock(); condition.broadcast(); condition.unlock()
+    }
+
     private func helperLoop() {
         ParallelRegion.enter()
         var seen = 0
-        while true {
+        while !stopped.load(ordering: .relaxed) {
             var polls = 0
-            while state.load(ordering: .acquiring) >> 32 == seen {
+            while state.load(ordering: .acquiring) >> 32 == seen && !stopped.load(ordering: .relaxed) {
                 if polls < SpinningPool.idlePolls { SpinningPool.backOff(&polls); continue }
                 sleepers.add(1, ordering: .sequentiallyConsistent)
                 condition.lock()
-                while state.load(ordering: .sequentiallyConsistent) >> 32 == seen { condition.wait() }
+                while state.load(ordering: .sequentiallyConsistent) >> 32 == seen && !stopped.load(ordering: .sequentiallyConsistent) {
+                    condition.wait()
+                }
                 condition.unlock()
                 sleepers.subtract(1, ordering: .sequentiallyConsistent)
             }

@@ -6,6 +6,7 @@ final class SpinningPoolTests: XCTestCase {
     /// Every task of every job runs exactly once, across many short jobs in a row.
     func testEveryTaskRunsOnceAcrossManyJobs() {
         let pool = SpinningPool(helpers: 1)
+        defer { pool.stop() }
         for tasks in [1, 2, 3, 7, 64] {
             for _ in 0..<200 {
                 let counts = UnsafeMutablePointer<Int>.allocate(capacity: tasks)
@@ -20,6 +21,7 @@ final class SpinningPoolTests: XCTestCase {
     /// A job started from inside a task, or from a second thread while a job runs, runs inline.
     func testNestedAndConcurrentJobsRunInline() {
         let pool = SpinningPool(helpers: 1)
+        defer { pool.stop() }
         let sums = UnsafeMutablePointer<Int>.allocate(capacity: 4)
         sums.initialize(repeating: 0, count: 4)
         pool.run(tasks: 4) { t in
