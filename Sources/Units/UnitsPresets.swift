@@ -10,12 +10,12 @@ extension UnitsPipelineConfig {
     /// vocoder shapes with fewer units and far fewer training steps (meant for a few hundred utterances).
     public static func quick() -> UnitsPipelineConfig {
         var c = UnitsPipelineConfig()
-        c.encoderTraining.steps = 300
+        c.encoderTraining.steps = 500
         c.clusters = 100
         c.kmeansFrames = 40_000
         c.languageVocabulary = 400
         c.vocoder = UnitVocoderConfig(units: c.clusters)
-        c.vocoderTraining.steps = 1000
+        c.vocoderTraining.steps = 1500
         c.vocoderTraining.durationSteps = 300
         c.vocoderTraining.logInterval = 100
         return c
