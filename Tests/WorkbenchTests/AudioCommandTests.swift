@@ -43,6 +43,11 @@ enum TinyUnitsWorkbench {
 }
 
 final class AudioCommandTests: XCTestCase {
+    override class func tearDown() {
+        try? FileManager.default.removeItem(at: TinyUnitsWorkbench.root)
+        super.tearDown()
+    }
+
     func testCorpusAndTrainingThroughTheShellAreReusedTheSecondTime() throws {
         let (corpus, train) = try TinyUnitsWorkbench.training.get()
         XCTAssertTrue(corpus.contains("corpus: 6 entries (6 new, 0 kept)"), corpus)
