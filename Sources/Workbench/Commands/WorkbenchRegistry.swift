@@ -3,9 +3,15 @@ extension CommandRegistry {
     public static func workbench() -> CommandRegistry {
         let registry = standard()
         registry.registerLoader(LanguageModelCommands.loader)
+        registry.registerLoader(UnitsCommands.loader)
         registry.register(DataCommand())
         registry.register(ChatCommand())
         registry.register(ModelCommand())
+        registry.register(CorpusCommand())
+        registry.register(UnitsCommand())
+        registry.register(SayCommand())
+        registry.register(PlayCommand())
+        (registry.command(named: "plot") as? PlotCommand)?.register(UnitsPlot.kind)
         return registry
     }
 }

@@ -62,6 +62,8 @@ public struct Plot: Sendable {
     public var yLabel: String
     public var content: Content
     public var markers: [VerticalMarker] = []
+    /// Legend entry for the markers (drawn in the marker colour), e.g. "unit boundaries".
+    public var markerLegend: String?
     public var logScaleY = false
 
     public init(title: String, xLabel: String, yLabel: String, content: Content, markers: [VerticalMarker] = []) {
@@ -143,6 +145,9 @@ public struct Plot: Sendable {
             lines.append("set xrange [\(map.xStart - map.xStep / 2):\(map.xStart + (Double(map.columns) - 0.5) * map.xStep)]")
             lines.append("set yrange [\(map.yStart - map.yStep / 2):\(map.yStart + (Double(map.rows) - 0.5) * map.yStep)]")
             lines.append("plot \(quoted(dataPath)) matrix using (\(map.xStart) + $1 * \(map.xStep)):(\(map.yStart) + $2 * \(map.yStep)):3 with image title \(quoted(map.name))")
+        }
+        if let legend = markerLegend, !markers.isEmpty {
+            lines[lines.count - 1] += ", \\\n     NaN with lines lc rgb '#d62728' lw 1 title \(quoted(legend))"
         }
         return lines.joined(separator: "\n") + "\n"
     }
