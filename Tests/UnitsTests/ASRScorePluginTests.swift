@@ -93,6 +93,20 @@ final class ASRScorePluginTests: XCTestCase {
         XCTAssertTrue(summary.hasSuffix("(11 words)"), String(summary))
     }
 
+    /// Run from the workbench with no file named, the plugin scores the last WAV the workbench made.
+    func testWithoutFilesTheContextsLastWavIsScored() throws {
+        let audio = try Self.wav(0).path
+        let context = #"{"last_outputs": {"wav": "\#(audio)", "text": "unrelated"}, "sample": null}"#
+        let output = try Self.json(try Self.scorer(["--ref", Self.sentences[0], "--json"], stdin: context))
+        let results = try XCTUnwrap(output["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 1)
+        XCTAssertEqual(results.first?["audio"] as? String, audio)
+        XCTAssertFalse((results.first?["transcript"] as? String ?? "").isEmpty)
+        let none = try Self.scorer([], stdin: #"{"last_outputs": {}}"#)
+        XCTAssertEqual(none.status, 1)
+        XCTAssertTrue(none.stderr.contains("no audio to score"), none.stderr)
+    }
+
     func testSpokenAnswerMatching() throws {
         // Per-entry gold answers from a manifest; the same file is listed twice and decoded once.
         let audio = try Self.wav(2).path

@@ -113,11 +113,25 @@ def load_manifest(path):
     return entries
 
 
-def build_jobs(args, cwd):
+def context_wav(context):
+    """The WAV the workbench made last (last_outputs.wav), else its current sample, else None."""
+    outputs = context.get("last_outputs") if isinstance(context.get("last_outputs"), dict) else {}
+    for candidate in (outputs.get("wav"), context.get("sample")):
+        if isinstance(candidate, str) and candidate.lower().endswith((".wav", ".flac")):
+            return candidate
+    return None
+
+
+def build_jobs(args, cwd, context=None):
     resolve = lambda p: p if os.path.isabs(p) else os.path.join(cwd, p)  # noqa: E731
     answers = split_answers(args.answers)
     jobs = []
     by_path = {}
+    if not args.files and not args.refs:
+        # In the workbench, with no file named: the audio just made (e.g. by `units resynth`).
+        latest = context_wav(context or {})
+        if latest:
+            args.files = [latest]
     if args.refs:
         for entry in load_manifest(resolve(args.refs)):
             entry["answers"] = entry["answers"] or answers
@@ -129,7 +143,8 @@ def build_jobs(args, cwd):
         if known is None:
             jobs.append({"id": None, "audio": path, "text": args.ref, "answers": answers})
     if not jobs:
-        raise UsageError("no audio to score: give FILE.wav arguments or --refs FILE.jsonl")
+        raise UsageError("no audio to score: give FILE.wav arguments or --refs FILE.jsonl "
+                         "(in the workbench, the last WAV made is used when none is given)")
     return jobs
 
 
@@ -224,7 +239,7 @@ def main(argv):
             return run_self_test()
         context = read_context()
         cwd = context.get("cwd") if isinstance(context.get("cwd"), str) else os.getcwd()
-        jobs = build_jobs(args, cwd)
+        jobs = build_jobs(args, cwd, context)
     except UsageError as error:
         print(f"asr-score: {error}", file=sys.stderr)
         return 1
