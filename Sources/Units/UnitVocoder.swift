@@ -14,7 +14,7 @@ public struct UnitVocoderConfig: Codable, Equatable, Sendable {
     public var melBins = 80
     public var framesPerUnit = 2
     public var durationDim = 96
-    public var durationLayers = 2
+    public var durationLayers = 4
 
     public init(units: Int) { self.units = units }
 
@@ -119,10 +119,47 @@ public final class UnitDurationPredictor: Module {
         return output(x.gelu().transposed(1, 2)).reshaped([batch, length])
     }
 
-    /// Durations (unit frames, at least 1) for one deduplicated unit sequence.
-    public func durations(_ units: [Int32]) throws -> [Int32] {
+    /// Durations (unit frames, at least 1) for one deduplicated unit sequence: the predicted
+    /// exp(log(1 + d)) − 1 times `scale`, rounded so that the running total stays unbiased.
+    public func durations(_ units: [Int32], scale: Float = 1) throws -> [Int32] {
+        guard scale.isFinite, scale > 0 else { throw UnitsModelError("duration scale \(scale) must be a positive number") }
+        return try Self.rounded(expectedDurations(units).map { $0 * scale })
+    }
+
+    /// Unrounded durations exp(prediction) − 1 (unit frames) of one deduplicated unit sequence.
+    public func expectedDurations(_ units: [Int32]) throws -> [Float] {
         guard !units.isEmpty else { return [] }
         let logs = try Autograd.noGrad { try self(units, batch: 1, length: units.count) }
-        return (0..<units.count).map { Int32(max(1, min(50, (Foundation.exp(logs.data[$0]) - 1).rounded()))) }
+        return (0..<units.count).map { max(0, Foundation.exp(logs.data[$0]) - 1) }
+    }
+
+    /// Whole durations in 1...50 whose running sum follows the running sum of `values`
+    /// (rounding each value alone shortens or lengthens whole utterances).
+    static func rounded(_ values: [Float]) -> [Int32] {
+        var exact: Double = 0, whole = 0
+        return values.map { value in
+            exact += Double(value)
+            let d = max(1, min(50, Int((exact - Double(whole)).rounded())))
+            whole += d
+            return Int32(d)
+        }
+    }
+}
+
+// MARK: - Calibration
+
+/// The factor making predicted durations add up to the measured ones: the predictor fits
+/// log(1 + d), whose exponential falls short of the mean duration.
+public enum UnitDurationCalibration {
+    /// Σ measured / Σ predicted unit frames over frame-level unit sequences (1 when nothing is predicted).
+    public static func scale(_ predictor: UnitDurationPredictor, frameUnits: [[Int32]]) throws -> Float {
+        var measured: Double = 0, predicted: Double = 0
+        for sequence in frameUnits where !sequence.isEmpty {
+            let (units, durations) = UnitSequence.deduplicate(sequence)
+            measured += Double(durations.reduce(0) { $0 + Int($1) })
+            predicted += try predictor.expectedDurations(units).reduce(0) { $0 + Double($1) }
+        }
+        guard predicted > 0, measured > 0 else { return 1 }
+        return Float(measured / predicted)
     }
 }

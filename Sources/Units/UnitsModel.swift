@@ -12,6 +12,8 @@ public struct UnitsModelConfig: Codable, Equatable, Sendable {
     /// Voice the vocoder speaks in (the corpus voice it was trained on).
     public var targetVoice: String
     public var griffinLimIterations = 48
+    /// Factor on predicted durations (see `UnitDurationCalibration`); absent in older models (1).
+    public var durationScale: Float?
     public init(encoder: SpeechEncoderConfig, unitLayer: Int, vocoder: UnitVocoderConfig, targetVoice: String) {
         self.encoder = encoder; self.unitLayer = unitLayer; self.vocoder = vocoder; self.targetVoice = targetVoice
     }
@@ -36,6 +38,8 @@ public final class UnitsModel {
     public let language: UnitLanguage
     public let vocoder: UnitVocoder
     public let durationPredictor: UnitDurationPredictor
+    /// Phase-retrieval iterations of `synthesize` (from the config; may be changed).
+    public var griffinLimIterations: Int
     let extractor: LogMel
 
     public static let configFile = "config.json", encoderFile = "encoder.safetensors", kmeansFile = "kmeans.bin"
@@ -48,6 +52,7 @@ public final class UnitsModel {
         }
         self.config = config; self.encoder = encoder; self.kmeans = kmeans; self.language = language
         self.vocoder = vocoder; self.durationPredictor = durationPredictor
+        griffinLimIterations = config.griffinLimIterations
         extractor = try LogMel()
         encoder.eval(); vocoder.eval(); durationPredictor.eval()
     }
@@ -88,10 +93,10 @@ public final class UnitsModel {
     /// Speech for deduplicated units; `durations` (unit frames) default to the duration predictor's.
     public func synthesize(units: [Int32], durations: [Int32]? = nil) throws -> AudioClip {
         guard !units.isEmpty else { throw UnitsModelError("no units to synthesise") }
-        let lengths = try durations ?? durationPredictor.durations(units)
+        let lengths = try durations ?? durationPredictor.durations(units, scale: config.durationScale ?? 1)
         let frames = try UnitSequence.expand(units: units, durations: lengths)
         let mel = try Spectrogram(tensor: try vocoder.logMel(frameUnits: frames))
-        let samples = try GriffinLim(iterations: config.griffinLimIterations).reconstruct(logMel: mel, extractor: extractor)
+        let samples = try GriffinLim(iterations: griffinLimIterations).reconstruct(logMel: mel, extractor: extractor)
         return AudioClip(samples: samples, sampleRate: extractor.config.sampleRate)
     }
 

@@ -57,7 +57,7 @@ public struct UnitsPipeline {
         let file = { (name: String) in folder.appendingPathComponent(name) }
         var vocoderConfig = config.vocoder
         vocoderConfig.units = config.clusters
-        let modelConfig = UnitsModelConfig(encoder: config.encoder, unitLayer: config.unitLayer, vocoder: vocoderConfig,
+        var modelConfig = UnitsModelConfig(encoder: config.encoder, unitLayer: config.unitLayer, vocoder: vocoderConfig,
                                            targetVoice: config.targetVoice)
         try AtomicFile.write(try Self.json(config), to: file("training-config.json"))
         var clock = Date()
@@ -159,6 +159,11 @@ public struct UnitsPipeline {
                 stage("durations: trained")
             }
         }
+        if durationsDone { try UnitsTrainingState.loadWeights(durations, from: file(UnitsModel.durationsFile)) }
+        durations.eval()
+        let scale = try UnitDurationCalibration.scale(durations, frameUnits: frameUnits)
+        modelConfig.durationScale = scale
+        log(String(format: "durations: scale %.3f makes predicted lengths match the target voice's", scale))
         try AtomicFile.write(try Self.json(modelConfig), to: file(UnitsModel.configFile))
         return try UnitsModel.load(from: folder)
     }

@@ -13,43 +13,75 @@ struct UnitsEvaluateCommand: ParsableCommand {
     @Option(help: "Manifest (or corpus folder) of held-out utterances.") var manifest: String
     @Option(help: "Output folder for the resynthesised audio and manifests.") var out: String
     @Option(help: "Path of plugins/asr-score/asr_score.py.") var scorer = "plugins/asr-score/asr_score.py"
+    @Option(help: "Griffin-Lim iterations (default: the model's).") var griffinLimIterations: Int?
+    @Option(help: """
+        What to score, comma-separated: original (the input), source (units with the input's durations), \
+        predicted (units with predicted durations), copy (Griffin-Lim of the input's log-mel: the ceiling of any mel vocoder).
+        """) var kinds = "original,source,predicted"
+
+    static let allKinds = ["original", "source", "predicted", "copy"]
+
+    func validate() throws {
+        if let griffinLimIterations, griffinLimIterations < 1 { throw ValidationError("--griffin-lim-iterations must be at least 1") }
+        let unknown = kindList.filter { !Self.allKinds.contains($0) }
+        guard unknown.isEmpty, !kindList.isEmpty else {
+            throw ValidationError("--kinds takes a comma-separated list of \(Self.allKinds.joined(separator: ", ")); got \(kinds)")
+        }
+    }
+
+    var kindList: [String] { kinds.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
 
     func run() throws {
         let units = try UnitsModel.load(from: URL(fileURLWithPath: model))
+        if let griffinLimIterations { units.griffinLimIterations = griffinLimIterations }
         let manifestURL = URL(fileURLWithPath: manifest)
         let entries = try CorpusManifest.read(manifestURL)
         let folder = URL(fileURLWithPath: out)
-        var originals: [CorpusEntry] = [], source: [CorpusEntry] = [], predicted: [CorpusEntry] = []
-        var unitCount = 0, wordCount = 0, seconds = 0.0
-        for (folderName, _) in [("source", 0), ("predicted", 1)] {
-            try FileManager.default.createDirectory(at: folder.appendingPathComponent(folderName), withIntermediateDirectories: true)
+        let kinds = kindList
+        var manifests = [String: [CorpusEntry]]()
+        for name in kinds where name != "original" {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(name), withIntermediateDirectories: true)
         }
+        let extractor = try LogMel()
+        var unitCount = 0, wordCount = 0, seconds = 0.0
         let start = Date()
         for entry in entries {
             let audio = CorpusManifest.audioURL(entry, manifest: manifestURL)
             let clip = try AudioFile.read(audio, sampleRate: 16_000)
             let encoding = try units.encode(clip)
             unitCount += encoding.units.count; wordCount += encoding.words.count; seconds += encoding.seconds
-            var original = entry; original.audio = audio.path
-            originals.append(original)
-            for (name, durations) in [("source", encoding.durations), ("predicted", nil)] as [(String, [Int32]?)] {
-                let out = try units.synthesize(units: encoding.units, durations: durations)
+            for name in kinds {
+                let speech: AudioClip
+                switch name {
+                case "original":
+                    var original = entry; original.audio = audio.path
+                    manifests[name, default: []].append(original)
+                    continue
+                case "source": speech = try units.synthesize(units: encoding.units, durations: encoding.durations)
+                case "predicted": speech = try units.synthesize(units: encoding.units)
+                default:
+                    let samples = try GriffinLim(iterations: units.griffinLimIterations).reconstruct(logMel: try extractor.compute(clip), extractor: extractor)
+                    speech = AudioClip(samples: samples, sampleRate: extractor.config.sampleRate)
+                }
                 let path = "\(name)/\(entry.id).wav"
-                try AudioFile.write(out, to: folder.appendingPathComponent(path))
-                let item = CorpusEntry(id: entry.id, audio: path, text: entry.text, voice: "units", duration: out.duration)
-                if name == "source" { source.append(item) } else { predicted.append(item) }
+                try AudioFile.write(speech, to: folder.appendingPathComponent(path))
+                manifests[name, default: []].append(CorpusEntry(id: entry.id, audio: path, text: entry.text, voice: name, duration: speech.duration))
             }
         }
-        try CorpusManifest.write(originals, to: folder.appendingPathComponent("original.jsonl"))
-        try CorpusManifest.write(source, to: folder.appendingPathComponent("source.jsonl"))
-        try CorpusManifest.write(predicted, to: folder.appendingPathComponent("predicted.jsonl"))
+        for name in kinds { try CorpusManifest.write(manifests[name] ?? [], to: folder.appendingPathComponent("\(name).jsonl")) }
         print(String(format: "resynthesised %d utterances in %.1f s", entries.count, Date().timeIntervalSince(start)))
         print(String(format: "units: %d units in the model; %.1f units/s before the unit language, %.1f words/s after (%.2f units per word)",
                      units.kmeans.clusters, Double(unitCount) / max(seconds, 1e-9), Double(wordCount) / max(seconds, 1e-9),
                      Double(unitCount) / Double(max(wordCount, 1))))
-        for name in ["original", "source", "predicted"] {
+        for name in kinds {
+            let total = (manifests[name] ?? []).reduce(0) { $0 + $1.duration }
+            print(String(format: "%@: %.1f s of audio", name, total))
+        }
+        fflush(stdout)
+        for name in kinds {
             let wer = try score(folder.appendingPathComponent("\(name).jsonl"))
             print(String(format: "WER %@: %.2f%%", name, wer * 100))
+            fflush(stdout)
         }
     }
 
