@@ -5,7 +5,7 @@ Texts are compared after lower-casing and keeping only letters, digits, apostrop
 spaces. A held-out text counts as seen when it equals a training text, contains one of at least
 four words, or is contained in one. Exit status 1 when any is seen.
 
-    bench/units/check-overlap.py --heldout bench/units/heldout-answers.jsonl \
+    Tests/Benchmarks/units/check-overlap.py --heldout Tests/Benchmarks/units/heldout-answers.jsonl \
         --train CORPUS/manifest.jsonl [--train OTHER/manifest.jsonl ...]
 """
 

@@ -2,13 +2,13 @@
 # The units intelligibility measurement, end to end with default settings (see README.md).
 #
 #   swift build -c release --product echox
-#   bench/units/run.sh [WORK]            # WORK defaults to /tmp/units-bench
+#   Tests/Benchmarks/units/run.sh [WORK]            # WORK defaults to /tmp/units-bench
 #
 # Environment: ECHOX (binary, default .build/release/echox), DATA (web_questions folder),
 # SKIP_TRAINING=1 to evaluate an existing WORK/model, EVAL_FLAGS (extra `units evaluate` options).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 WORK=${1:-/tmp/units-bench}
 ECHOX=${ECHOX:-$ROOT/.build/release/echox}
 DATA=${DATA:-/work/shared/data/qa}
@@ -29,13 +29,13 @@ if [ "${SKIP_TRAINING:-0}" != 1 ]; then
     uptime > "$WORK/train.load-end"
 fi
 
-# Held-out sets in the target voice: assistant answers (bench/units/heldout-answers.jsonl, made by
+# Held-out sets in the target voice: assistant answers (Tests/Benchmarks/units/heldout-answers.jsonl, made by
 # make-heldout.py) and, for reference, the first 100 web_questions test questions.
-"$ECHOX" corpus synth --text bench/units/heldout-answers.jsonl --voices target --out "$WORK/heldout-answers" > /dev/null
+"$ECHOX" corpus synth --text Tests/Benchmarks/units/heldout-answers.jsonl --voices target --out "$WORK/heldout-answers" > /dev/null
 "$ECHOX" corpus synth --text "$DATA/web_questions_test.jsonl" --limit 100 --voices target --out "$WORK/heldout-questions" > /dev/null
-python3 bench/units/check-overlap.py --heldout bench/units/heldout-answers.jsonl \
+python3 Tests/Benchmarks/units/check-overlap.py --heldout Tests/Benchmarks/units/heldout-answers.jsonl \
     --train "$WORK/corpus-multi/manifest.jsonl" --train "$WORK/corpus-target/manifest.jsonl"
-python3 bench/units/check-overlap.py --heldout "$WORK/heldout-questions/manifest.jsonl" \
+python3 Tests/Benchmarks/units/check-overlap.py --heldout "$WORK/heldout-questions/manifest.jsonl" \
     --train "$WORK/corpus-multi/manifest.jsonl" --train "$WORK/corpus-target/manifest.jsonl"
 
 for set in answers questions; do

@@ -6,8 +6,8 @@ fresh conversation); the first sentence of each answer is kept unless it holds a
 character (number normalisation is out of the scorer's scope) or has fewer than 4 or more than 25
 words. The first N kept sentences are written as {"id", "text", "question"} lines.
 
-    bench/units/make-heldout.py --echox .build/release/echox \
-        --questions /work/shared/data/qa/web_questions_test.jsonl --out bench/units/heldout-answers.jsonl
+    Tests/Benchmarks/units/make-heldout.py --echox .build/release/echox \
+        --questions /work/shared/data/qa/web_questions_test.jsonl --out Tests/Benchmarks/units/heldout-answers.jsonl
 """
 
 import argparse
