@@ -145,7 +145,7 @@ extension LlamaInference {
         var o = 0
         for m in matrices { m.rows(0..<m.rows, into: weights + o * cols); o += m.rows }
         gemm(transA: false, transB: true, m: n, n: total, k: cols, x, lda: lda, weights, ldb: cols,
-             beta: accumulate ? 1 : 0, out, ldc: total)
+             beta: accumulate ? 1 : 0, out, ldc: total, splitColumns: true)
     }
 
     /// Causal attention of `n` new queries [n, H·D] (rows `stride` apart) over the cache of `layer` (positions up to
