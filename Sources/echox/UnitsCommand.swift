@@ -22,22 +22,24 @@ struct UnitsTrainCommand: ParsableCommand {
     @Option(help: "Corpus folders (comma-separated), each with a manifest.jsonl.") var corpus: String
     @Option(help: "Model folder.") var out: String
     @Option(help: "Target voice (the vocoder's voice).") var targetVoice = "flite:slt"
-    @Option(help: "Number of units (k of k-means).") var units = 128
-    @Option(help: "Encoder layer clustered into units.") var unitLayer = 2
-    @Option(help: "Encoder CTC training steps.") var encoderSteps = 500
-    @Option(help: "Vocoder training steps.") var vocoderSteps = 2500
-    @Option(help: "Duration predictor training steps.") var durationSteps = 1000
-    @Option(help: "Unit-language vocabulary size.") var vocabulary = 1024
+    @Option(help: "Model sizes and training lengths: \(UnitsPipelineConfig.presetNames.joined(separator: ", ")).") var preset = "default"
+    @Option(help: "Number of units (k of k-means); default: the preset's.") var units: Int?
+    @Option(help: "Encoder layer clustered into units; default: the preset's.") var unitLayer: Int?
+    @Option(help: "Encoder CTC training steps; default: the preset's.") var encoderSteps: Int?
+    @Option(help: "Vocoder training steps; default: the preset's.") var vocoderSteps: Int?
+    @Option(help: "Duration predictor training steps; default: the preset's.") var durationSteps: Int?
+    @Option(help: "Unit-language vocabulary size; default: the preset's.") var vocabulary: Int?
     @Option(help: "Seed of every random choice.") var seed: UInt64 = 0
-    @Flag(help: "Tiny model sizes (for a quick check).") var tiny = false
 
     func run() throws {
-        var config = tiny ? UnitsPipelineConfig.tiny() : UnitsPipelineConfig()
-        if !tiny {
-            config.clusters = units; config.unitLayer = unitLayer; config.languageVocabulary = vocabulary
-            config.encoderTraining.steps = encoderSteps; config.vocoderTraining.steps = vocoderSteps
-            config.vocoderTraining.durationSteps = durationSteps
-        }
+        var config: UnitsPipelineConfig
+        do { config = try UnitsPipelineConfig.preset(named: preset) } catch { throw CLIError("\(error)") }
+        if let units { config.clusters = units }
+        if let unitLayer { config.unitLayer = unitLayer }
+        if let vocabulary { config.languageVocabulary = vocabulary }
+        if let encoderSteps { config.encoderTraining.steps = encoderSteps }
+        if let vocoderSteps { config.vocoderTraining.steps = vocoderSteps }
+        if let durationSteps { config.vocoderTraining.durationSteps = durationSteps }
         config.targetVoice = targetVoice; config.seed = seed
         let samples = try loadSamples(corpus)
         let start = Date()
