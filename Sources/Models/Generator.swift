@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import Tensor
 import Tokenizers
 
 /// Limits and sampling of one generation.
@@ -61,7 +62,7 @@ public final class LlamaGenerator {
         let start = clock.now
         var logits = try engine.prefill(prompt)
         let prefilled = clock.now
-        result.prefillSeconds = seconds(prefilled - start)
+        result.prefillSeconds = (prefilled - start).inSeconds
         while result.tokens.count < options.maxTokens {
             let next = sampler.sample(logits)
             if stops.contains(next) { result.stoppedBy = .stopToken; break }
@@ -75,11 +76,7 @@ public final class LlamaGenerator {
         }
         let tail = decoder.finish()
         if !tail.isEmpty { result.text += tail; _ = onText(tail) }
-        result.decodeSeconds = seconds(clock.now - prefilled)
+        result.decodeSeconds = (clock.now - prefilled).inSeconds
         return result
-    }
-
-    private func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

@@ -132,13 +132,15 @@ extension LlamaInference {
                          into out: UnsafeMutablePointer<Float>, accumulate: Bool = false, weights: UnsafeMutablePointer<Float>) {
         let cols = matrices[0].cols, total = matrices.reduce(0) { $0 + $1.rows }
         if n < LlamaInference.expandBelowRows {
-            let product = UnsafeMutablePointer<Float>.allocate(capacity: total)
-            defer { product.deallocate() }
+            // Accumulating products go through a row of scratch, then onto the residual.
+            let product = accumulate ? UnsafeMutablePointer<Float>.allocate(capacity: total) : nil
+            defer { product?.deallocate() }
             for i in 0..<n {
-                var o = 0
-                for m in matrices { m.matvec(x + i * lda, product + o); o += m.rows }
-                if accumulate { LlamaKernels.add(product, into: out + i * total, count: total) }
-                else { (out + i * total).update(from: product, count: total) }
+                let row = product ?? out + i * total
+                var products: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)] = [], o = 0
+                for m in matrices { products.append((m, row + o)); o += m.rows }
+                QuantizedMatrix.matvec(x + i * lda, products)
+                if let product { LlamaKernels.add(product, into: out + i * total, count: total) }
             }
             return
         }

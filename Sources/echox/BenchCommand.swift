@@ -83,9 +83,7 @@ struct BenchInferCommand: ParsableCommand {
         var rng = SeededRandom(seed: 1)
         let ids = (0..<prompt).map { _ in 256 + rng.int(below: engine.config.vocabSize - 256) }
         let clock = ContinuousClock()
-        func rate(_ count: Int, _ d: Duration) -> Double {
-            Double(count) / (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
-        }
+        func rate(_ count: Int, _ d: Duration) -> Double { Double(count) / d.inSeconds }
         // Like llama-bench: prefill of the prompt and decode of new tokens each from an empty
         // cache; decode after the prompt (a longer cache to attend over) is reported as well.
         var prefill: [Double] = [], decode: [Double] = [], decodeAfter: [Double] = []

@@ -15,6 +15,9 @@
 enum NibblePairs {
     static let pairBytes = 40
 
+    /// Whether matrices of `type` are kept in this layout.
+    static func holds(_ type: GGMLType) -> Bool { type == .q4_0 || type == .q4_1 }
+
     /// Value = d·q + offsetFactor·o (see the layout above).
     static func offsetFactor(_ type: GGMLType) -> Float { type == .q4_1 ? 1 : -8 }
 

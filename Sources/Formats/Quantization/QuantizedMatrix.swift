@@ -34,7 +34,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
     public init(file: GGUFFile, tensor info: GGUFTensorInfo, arena: WeightArena? = nil) throws {
         rows = info.rows
         cols = info.cols
-        if info.type == .q4_0 || info.type == .q4_1 {
+        if NibblePairs.holds(info.type) {
             type = info.type
             (rowBytes, base, owner) = QuantizedMatrix.regrouped(file.rawBytes(of: info), type: type, rows: rows, cols: cols, arena: arena)
             return
@@ -77,7 +77,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
 
     private static func encode(_ values: [Float], rows: Int, cols: Int, type: GGMLType, arena: WeightArena? = nil) -> (rowBytes: Int, base: UnsafeRawPointer, owner: AnyObject) {
         let rowBytes = type.byteCount(values: cols)!
-        let nibbles = type == .q4_0 || type == .q4_1
+        let nibbles = NibblePairs.holds(type)
         let (pointer, keeper) = nibbles ? (OwnedBytes(count: rows * rowBytes).pointerAndOwner) : storage(rows * rowBytes, arena: arena)
         values.withUnsafeBufferPointer { v in
             if !values.isEmpty { Quantize.values(type, from: v.baseAddress!, count: values.count, into: pointer) }
@@ -117,7 +117,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
     public func row(_ i: Int, into out: UnsafeMutablePointer<Float>) {
         precondition(i >= 0 && i < rows, "row \(i) is outside 0..<\(rows)")
         let p = rowPointer(i)
-        if type == .q4_0 || type == .q4_1 { NibblePairs.dequantize(type, row: p, blocks: cols / 32, into: out); return }
+        if NibblePairs.holds(type) { NibblePairs.dequantize(type, row: p, blocks: cols / 32, into: out); return }
         for b in 0..<(cols / type.blockSize) {
             Dequantize.block(type, p + b * type.bytesPerBlock, out + b * type.blockSize)
         }

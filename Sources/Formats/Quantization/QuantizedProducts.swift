@@ -21,7 +21,7 @@ extension QuantizedMatrix {
             return
         }
         let cols = first.cols, blocks = cols / 32, totalRows = products.reduce(0) { $0 + $1.matrix.rows }
-        let nibbles = first.type == .q4_0 || first.type == .q4_1
+        let nibbles = NibblePairs.holds(first.type)
         // Scratch on the stack: the activations in the Q4 kernel's order.
         withUnsafeTemporaryAllocation(of: Float.self, capacity: nibbles ? NibbleActivations.scratchCount(blocks: blocks) : 1) { scratch in
             var input = x
