@@ -60,8 +60,7 @@ extension LlamaInference {
         }
         for h in 0..<heads {
             let s = scores + h * cap + positions.lowerBound
-            var m = -Float.infinity
-            for j in 0..<count { m = max(m, s[j]) }
+            let m = FastMath.maximum(s, count: count)
             maxima[h] = m
             sums[h] = FastMath.expShifted(s, s, count: count, shift: m)
         }

@@ -35,8 +35,6 @@ public final class LlamaInference {
     let prefillWorkspace = Workspace()
     /// Queries per attention block in prefill (later blocks see more keys).
     nonisolated(unsafe) static var queryBlock = 128
-    /// Below this many positions, prefill products use the compact kernels instead of expanding weights.
-    static let expandBelowRows = 16
     /// Positions per prefill chunk (bounds the scratch memory).
     static let prefillChunk = 512
 

@@ -6,14 +6,6 @@ import Tensor
 typealias Floats8 = SIMD8<Float>
 
 enum LlamaKernels {
-    /// In place softmax of `count` values.
-    static func softmax(_ v: UnsafeMutablePointer<Float>, count: Int) {
-        var m = -Float.infinity
-        for i in 0..<count where v[i] > m { m = v[i] }
-        let inv = 1 / FastMath.expShifted(v, v, count: count, shift: m)
-        for i in 0..<count { v[i] *= inv }
-    }
-
     // MARK: - Elementwise
 
     /// gate[i] = silu(gate[i]) · up[i] = gate / (1 + e^−gate) · up.

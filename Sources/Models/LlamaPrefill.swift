@@ -62,7 +62,9 @@ extension LlamaInference {
         while start < n {
             let count = min(LlamaInference.prefillChunk, n - start)
             let chunk = xs + start * c.dim
-            forwardChunk(chunk, n: count)
+            // Without every position's logits, the last block of the last chunk only needs the
+            // last position past its keys and values.
+            forwardChunk(chunk, n: count, lastBlockOnlyForLast: allLogits == nil && start + count == n)
             if let allLogits {
                 let normed = UnsafeMutablePointer<Float>.allocate(capacity: count * c.dim)
                 for i in 0..<count {
@@ -77,34 +79,36 @@ extension LlamaInference {
         output.matvec(hiddenBuffer, logitsBuffer)
     }
 
-    /// The decoder blocks over `n` positions from `position` on; `xs` [n, C] becomes the residual stream.
-    private func forwardChunk(_ xs: UnsafeMutablePointer<Float>, n: Int) {
+    /// The decoder blocks over `n` positions from `position` on; `xs` [n, C] becomes the residual stream
+    /// (with `lastBlockOnlyForLast`, the last block stores every position's keys and values but
+    /// updates only the last position's row).
+    private func forwardChunk(_ xs: UnsafeMutablePointer<Float>, n: Int, lastBlockOnlyForLast: Bool) {
         let c = config, qw = c.heads * c.headDim, kvw = c.kvHeads * c.headDim, pos = position
         let qkvw = qw + 2 * kvw, f = c.ffnDim
-        let group = c.heads / c.kvHeads, blockRows = group * min(n, LlamaInference.queryBlock)
-        // One workspace, kept between calls (fresh pages would be zeroed by the kernel every time):
-        // xb [n, C], qkv [n, Q | K | V], atts [n, H·D], h [n, gate | up], attention scratch
-        // per thread (scores [group·block, keys], then the group's queries and outputs), expanded weights.
-        let sizes = [n * c.dim, n * qkvw, n * qw, n * 2 * f, Parallelism.cores * blockRows * (pos + n + 2 * c.headDim),
-                     max(qkvw, 2 * f, c.dim) * max(c.dim, f, qw)]
+                // One workspace, kept between calls (fresh pages would be zeroed by the kernel every time):
+        // xb [n, C], qkv [n, Q | K | V], atts [n, H·D], h [n, gate | up].
+        let sizes = [n * c.dim, n * qkvw, n * qw, n * 2 * f]
         let workspace = prefillWorkspace.reserve(sizes.reduce(0, +))
         var offsets = [0]
-        for size in sizes.dropLast() { offsets.append(offsets.last! + size) }
-        let (xb, qkv, atts, h, s, weights) = (workspace + offsets[0], workspace + offsets[1], workspace + offsets[2],
-                                               workspace + offsets[3], workspace + offsets[4], workspace + offsets[5])
+        for size in sizes { offsets.append(offsets.last! + size) }
+        let (xb, qkv, atts, h) = (workspace + offsets[0], workspace + offsets[1], workspace + offsets[2], workspace + offsets[3])
+        // Every parallel region of the prefill runs on the spinning pool, like the products (one set
+        // of threads, no hand-off to a sleeping one).
+        let pool = SpinningPool.shared
         let rowsPerTask = max(1, 16_384 / c.dim)
-        func norm(_ w: [Float]) {
-            parallelChunks(n, minChunk: rowsPerTask) { i0, i1 in
+        // Rows first..<n of the residual, normalised into rows 0..<(n − first) of xb.
+        func norm(_ w: [Float], from first: Int = 0) {
+            pool.chunks(n - first, minChunk: rowsPerTask) { i0, i1 in
                 for i in i0..<i1 {
-                    LlamaKernels.rmsNorm(xs + i * c.dim, weight: w, eps: c.normEps, count: c.dim, into: xb + i * c.dim)
+                    LlamaKernels.rmsNorm(xs + (first + i) * c.dim, weight: w, eps: c.normEps, count: c.dim, into: xb + i * c.dim)
                 }
             }
         }
         for (l, b) in blocks.enumerated() {
             let ks = keys + (l * capacity + pos) * kvw, vs = values + (l * capacity + pos) * kvw
             norm(b.attentionNorm)
-            project([b.wq, b.wk, b.wv], xb, lda: c.dim, n: n, into: qkv, weights: weights)
-            parallelChunks(n, minChunk: max(1, 16_384 / qkvw)) { i0, i1 in
+            project([b.wq, b.wk, b.wv], xb, lda: c.dim, n: n, into: qkv)
+            pool.chunks(n, minChunk: max(1, 16_384 / qkvw)) { i0, i1 in
                 for i in i0..<i1 {
                     let row = qkv + i * qkvw
                     self.rotary.apply(row, heads: c.heads, headDim: c.headDim, pos: pos + i)
@@ -113,87 +117,61 @@ extension LlamaInference {
                     (vs + i * kvw).update(from: row + qw + kvw, count: kvw)
                 }
             }
-            attendMany(layer: l, queries: qkv, stride: qkvw, n: n, scratch: s, into: atts)
-            project([b.wo], atts, lda: qw, n: n, into: xs, accumulate: true, weights: weights)
-            norm(b.mlpNorm)
-            project([b.gate, b.up], xb, lda: c.dim, n: n, into: h, weights: weights)
-            parallelChunks(n, minChunk: max(1, 8192 / f)) { i0, i1 in
+            // The rest of the block updates rows first..<n of the residual.
+            let first = lastBlockOnlyForLast && l == blocks.count - 1 ? n - 1 : 0, m = n - first
+            let residual = xs + first * c.dim
+            attendMany(layer: l, queries: qkv + first * qkvw, stride: qkvw, from: pos + first, n: m, into: atts)
+            project([b.wo], atts, lda: qw, n: m, into: residual, accumulate: true)
+            norm(b.mlpNorm, from: first)
+            project([b.gate, b.up], xb, lda: c.dim, n: m, into: h)
+            pool.chunks(m, minChunk: max(1, 8192 / f)) { i0, i1 in
                 for i in i0..<i1 { LlamaKernels.swiglu(h + i * 2 * f, h + i * 2 * f + f, count: f) }
             }
-            project([b.down], h, lda: 2 * f, n: n, into: xs, accumulate: true, weights: weights)
+            project([b.down], h, lda: 2 * f, n: m, into: residual, accumulate: true)
         }
         position += n
     }
 
     /// out[n, Σ rows] = x[n, cols] (row stride `lda`) · [W₁; W₂; …]ᵀ, added to `out` when
-    /// `accumulate` (the residual stream): the matrices are expanded together into `weights` and
-    /// multiplied in one BLAS call; a few rows use the compact kernels.
+    /// `accumulate` (the residual stream).
     private func project(_ matrices: [QuantizedMatrix], _ x: UnsafePointer<Float>, lda: Int, n: Int,
-                         into out: UnsafeMutablePointer<Float>, accumulate: Bool = false, weights: UnsafeMutablePointer<Float>) {
-        let cols = matrices[0].cols, total = matrices.reduce(0) { $0 + $1.rows }
-        if n < LlamaInference.expandBelowRows {
-            // Accumulating products go through a row of scratch, then onto the residual.
-            let product = accumulate ? UnsafeMutablePointer<Float>.allocate(capacity: total) : nil
-            defer { product?.deallocate() }
-            for i in 0..<n {
-                let row = product ?? out + i * total
-                var products: [(matrix: QuantizedMatrix, y: UnsafeMutablePointer<Float>)] = [], o = 0
-                for m in matrices { products.append((m, row + o)); o += m.rows }
-                QuantizedMatrix.matvec(x + i * lda, products)
-                if let product { LlamaKernels.add(product, into: out + i * total, count: total) }
-            }
-            return
-        }
-        var o = 0
-        for m in matrices { m.rows(0..<m.rows, into: weights + o * cols); o += m.rows }
-        gemm(transA: false, transB: true, m: n, n: total, k: cols, x, lda: lda, weights, ldb: cols,
-             beta: accumulate ? 1 : 0, out, ldc: total, splitColumns: true)
+                         into out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        let total = matrices.reduce(0) { $0 + $1.rows }
+        QuantizedMatrix.matmul(x, lda: lda, n: n, matrices, into: out, ldy: total, accumulate: accumulate)
     }
 
-    /// Causal attention of `n` new queries [n, H·D] (rows `stride` apart) over the cache of `layer` (positions up to
-    /// `position + i` for query i), in blocks of queries so that each block only scores the keys it sees. The
-    /// query heads that share a key/value head are stacked, so each product covers the whole group. The
-    /// (group, block) tasks are shared out between the threads by their cost, each thread with its own
-    /// scratch (`scratch` holds `Parallelism.cores` of them) and single-threaded products.
-    private func attendMany(layer: Int, queries qs: UnsafeMutablePointer<Float>, stride: Int, n: Int,
-                            scratch: UnsafeMutablePointer<Float>, into atts: UnsafeMutablePointer<Float>) {
+    /// Causal attention of `n` queries [n, H·D] (rows `stride` apart) at positions `first`, `first + 1`, …
+    /// over the cache of `layer` (positions up to `first + i` for query i), in blocks of queries so that
+    /// each block only scores the keys it sees. The query heads that share a key/value head are stacked,
+    /// so each product covers the whole group. The (group, block) tasks go to the pool's threads largest
+    /// first, claimed as they come; each runs single-threaded products in its thread's scratch.
+    private func attendMany(layer: Int, queries qs: UnsafeMutablePointer<Float>, stride: Int, from first: Int, n: Int,
+                            into atts: UnsafeMutablePointer<Float>) {
         let c = config, d = c.headDim, qw = c.heads * d, kvw = c.kvHeads * d, group = c.heads / c.kvHeads
-        let pos = position, scale = 1 / Float(d).squareRoot(), block = LlamaInference.queryBlock
+        let pos = first, scale = 1 / Float(d).squareRoot(), block = LlamaInference.queryBlock
         let kBase = keys + layer * capacity * kvw, vBase = values + layer * capacity * kvw
-        let perThread = group * min(n, block) * (pos + n + 2 * d)
-        // Tasks (group, first query), largest first, each to the thread with the least work so far.
         var tasks: [(g: Int, r0: Int)] = []
-        for g in 0..<c.kvHeads { for r0 in Swift.stride(from: 0, to: n, by: block) { tasks.append((g, r0)) } }
-        tasks.sort { $0.r0 > $1.r0 }
-        let threads = min(Parallelism.cores, tasks.count)
-        var load = [Int](repeating: 0, count: threads), assigned = [[(g: Int, r0: Int)]](repeating: [], count: threads)
-        for t in tasks {
-            let w = load.indices.min { load[$0] < load[$1] }!
-            assigned[w].append(t)
-            load[w] += min(block, n - t.r0) * (pos + t.r0 + block)
-        }
-        parallelChunks(threads, minChunk: 1) { w0, w1 in
-            for w in w0..<w1 {
-                let s = scratch + w * perThread
-                for (g, r0) in assigned[w] {
-                    let rows = min(block, n - r0), seen = pos + r0 + rows, stacked = group * rows
-                    let q = s + stacked * seen, o = q + stacked * d
-                    // Row j·rows + i of the stack is query i of head g·group + j.
-                    for j in 0..<group {
-                        for i in 0..<rows { (q + (j * rows + i) * d).update(from: qs + (r0 + i) * stride + (g * group + j) * d, count: d) }
-                    }
-                    gemm(transA: false, transB: true, m: stacked, n: seen, k: d, alpha: scale,
-                         q, lda: d, kBase + g * d, ldb: kvw, s, ldc: seen)
-                    for row in 0..<stacked {
-                        let valid = pos + r0 + row % rows + 1, scores = s + row * seen
-                        LlamaKernels.softmax(scores, count: valid)
-                        if valid < seen { (scores + valid).initialize(repeating: 0, count: seen - valid) }
-                    }
-                    gemm(transA: false, transB: false, m: stacked, n: d, k: seen, s, lda: seen, vBase + g * d, ldb: kvw, o, ldc: d)
-                    for j in 0..<group {
-                        for i in 0..<rows { (atts + (r0 + i) * qw + (g * group + j) * d).update(from: o + (j * rows + i) * d, count: d) }
-                    }
-                }
+        for r0 in Swift.stride(from: 0, to: n, by: block).reversed() { for g in 0..<c.kvHeads { tasks.append((g, r0)) } }
+        SpinningPool.shared.run(tasks: tasks.count) { t in
+            let (g, r0) = tasks[t]
+            let rows = min(block, n - r0), seen = pos + r0 + rows, stacked = group * rows
+            // Scratch: scores [stacked, seen], then the stacked queries and outputs [stacked, d] each.
+            let s = ThreadScratch.floats(stacked * (seen + 2 * d))
+            let q = s + stacked * seen, o = q + stacked * d
+            // Row j·rows + i of the stack is query i of head g·group + j.
+            for j in 0..<group {
+                for i in 0..<rows { (q + (j * rows + i) * d).update(from: qs + (r0 + i) * stride + (g * group + j) * d, count: d) }
+            }
+            gemm(transA: false, transB: true, m: stacked, n: seen, k: d, alpha: scale,
+                 q, lda: d, kBase + g * d, ldb: kvw, s, ldc: seen)
+            for row in 0..<stacked {
+                let valid = pos + r0 + row % rows + 1, scores = s + row * seen
+                Softmax.row(scores, scores, valid)
+                if valid < seen { (scores + valid).initialize(repeating: 0, count: seen - valid) }
+            }
+            gemm(transA: false, transB: false, m: stacked, n: d, k: seen, s, lda: seen, vBase + g * d, ldb: kvw, o, ldc: d)
+            for j in 0..<group {
+                for i in 0..<rows { (atts + (r0 + i) * qw + (g * group + j) * d).update(from: o + (j * rows + i) * d, count: d) }
             }
         }
     }

@@ -53,20 +53,17 @@ extension Tensor {
 /// Row kernels shared by softmax, log-softmax, attention and cross-entropy.
 public enum Softmax {
     /// y = softmax(x) over `n` values (y may equal x).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var m = -Float.infinity
-        for i in 0..<n { m = Swift.max(m, x[i]) }
-        if m == -.infinity { for i in 0..<n { y[i] = 0 }; return }
-        let inv = 1 / FastMath.expShifted(x, y, count: n, shift: m)
-        for i in 0..<n { y[i] *= inv }
+        let m = FastMath.maximum(x, count: n)
+        if m == -.infinity { y.update(repeating: 0, count: n); return }
+        FastMath.scale(y, count: n, by: 1 / FastMath.expShifted(x, y, count: n, shift: m))
     }
 
     /// log Σ exp(x) over `n` values, stable.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func logSumExp(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-        var m = -Float.infinity
-        for i in 0..<n { m = Swift.max(m, x[i]) }
+        let m = FastMath.maximum(x, count: n)
         if m == -.infinity { return m }
         return m + Foundation.log(FastMath.sumExpShifted(x, count: n, shift: m))
     }

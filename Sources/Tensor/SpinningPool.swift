@@ -70,6 +70,17 @@ public final class SpinningPool: @unchecked Sendable {
         busy.store(false, ordering: .releasing)
     }
 
+    /// Runs `body(start, end)` over 0..<count in chunks of at least `minChunk` items, up to two
+    /// per thread, claimed as they come.
+    public func chunks(_ count: Int, minChunk: Int, _ body: (Int, Int) -> Void) {
+        let tasks = max(1, min(2 * width, count / max(minChunk, 1)))
+        let size = (count + tasks - 1) / tasks
+        run(tasks: tasks) { t in
+            let start = t * size, end = min(count, start + size)
+            if start < end { body(start, end) }
+        }
+    }
+
     /// Claims and runs tasks of `generation` until none is left.
     private func claimTasks(generation: Int) {
         var current = state.load(ordering: .acquiring)

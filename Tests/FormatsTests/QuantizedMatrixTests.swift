@@ -38,8 +38,8 @@ final class QuantizedMatrixTests: XCTestCase {
             let want = reference(w, rows: rows, cols: cols, x)
             let scale = magnitudes(w, rows: rows, cols: cols, x)
             assertClose(m.matvec(x), want, scale: scale, "\(type) matvec")
-            // matmul over n = 6 inputs (gemm path) and n = 2 (matvec path)
-            for n in [2, 6] {
+            // matmul over a few inputs (matvec path) and over more (panel path, with short last tiles)
+            for n in [2, 6, 23] {
                 let xs = rng.floats(n * cols)
                 let y = m.matmul(xs, n: n)
                 for i in 0..<n {
@@ -49,6 +49,37 @@ final class QuantizedMatrixTests: XCTestCase {
                 }
             }
             XCTAssertEqual(m.row(17), Array(w[17 * cols ..< 18 * cols]), "\(type) row")
+        }
+    }
+
+    /// Several matrices side by side, added onto a strided output, over enough work to be split
+    /// between threads and an input long enough to be cut in slices.
+    func testSideBySideProductsAccumulateIntoStridedRows() {
+        var rng = SeededRandom(seed: 8)
+        let (n, cols, lda, ldy) = (29, 1088, 1100, 700)
+        let sizes = [200, 72, 333]
+        let matrices = sizes.map { QuantizedMatrix(rows: $0, cols: cols, values: rng.floats($0 * cols, scale: 0.1), type: .q4_1) }
+        let x = rng.floats(n * lda)
+        let before = rng.floats(n * ldy)
+        var y = before
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                QuantizedMatrix.matmul(xp.baseAddress!, lda: lda, n: n, matrices, into: yp.baseAddress!, ldy: ldy, accumulate: true)
+            }
+        }
+        let total = sizes.reduce(0, +)
+        for i in 0..<n {
+            let xi = Array(x[i * lda ..< i * lda + cols])
+            var want: [Float] = [], scale: [Float] = []
+            for m in matrices {
+                let w = m.dequantised()
+                want += reference(w, rows: m.rows, cols: cols, xi)
+                scale += magnitudes(w, rows: m.rows, cols: cols, xi)
+            }
+            for j in 0..<total { want[j] += before[i * ldy + j]; scale[j] += abs(before[i * ldy + j]) }
+            assertClose(Array(y[i * ldy ..< i * ldy + total]), want, scale: scale, "row \(i)")
+            XCTAssertEqual(Array(y[i * ldy + total ..< (i + 1) * ldy]), Array(before[i * ldy + total ..< (i + 1) * ldy]),
+                           "row \(i): the padding past the outputs is untouched")
         }
     }
 

@@ -70,38 +70,4 @@ extension QuantizedMatrix {
         default: for r in start..<end { y[r] = RowDot.f32(rowPointer(r), x, cols: cols) }
         }
     }
-
-    /// Y[n, rows] = X[n, cols] · Wᵀ (prefill): row tiles of W are dequantised into a float32
-    /// scratch buffer and multiplied with `gemm`; a few inputs go through `matvec` instead.
-    public func matmul(_ x: UnsafePointer<Float>, n: Int, _ y: UnsafeMutablePointer<Float>) {
-        if n < 4 {
-            for i in 0..<n { matvec(x + i * cols, y + i * rows) }
-            return
-        }
-        if type == .f32 {
-            gemm(transA: false, transB: true, m: n, n: rows, k: cols, x, lda: cols,
-                 rowPointer(0).assumingMemoryBound(to: Float.self), ldb: cols, y, ldc: rows)
-            return
-        }
-        let tile = max(1, min(rows, 1 << 18 / max(cols, 1)))
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: tile * cols)
-        defer { scratch.deallocate() }
-        var r0 = 0
-        while r0 < rows {
-            let count = min(tile, rows - r0)
-            self.rows(r0..<r0 + count, into: scratch)
-            gemm(transA: false, transB: true, m: n, n: count, k: cols, x, lda: cols, scratch, ldb: cols, y + r0, ldc: rows)
-            r0 += count
-        }
-    }
-
-    /// X · Wᵀ for a row-major float array [n, cols]; returns [n, rows].
-    public func matmul(_ x: [Float], n: Int) -> [Float] {
-        precondition(x.count == n * cols, "matmul needs \(n)×\(cols) inputs, got \(x.count) values")
-        return [Float](unsafeUninitializedCapacity: n * rows) { y, count in
-            if n * rows > 0 && cols > 0 { x.withUnsafeBufferPointer { matmul($0.baseAddress!, n: n, y.baseAddress!) } }
-            else if n * rows > 0 { y.initialize(repeating: 0) }
-            count = n * rows
-        }
-    }
 }
