@@ -12,8 +12,9 @@ struct LlamaInferenceBlock {
 
 /// Llama inference without autodiff: weights stay compact (quantised or half precision, copied
 /// once into huge pages and expanded on the fly by SIMD kernels), activations, sums and the KV
-/// cache are float32. Prefill runs blocks of positions through BLAS; decode runs one position
-/// through matrix-vector kernels over preallocated buffers, allocation-free per token.
+/// cache are float32. Prefill multiplies blocks of positions by weight panels expanded sixteen
+/// rows at a time (`QuantizedMatrix.matmul`); decode runs one position through matrix-vector
+/// kernels over preallocated buffers, allocation-free per token.
 public final class LlamaInference {
     public let config: LlamaConfig
     /// Positions the KV cache holds.

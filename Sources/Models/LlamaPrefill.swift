@@ -2,7 +2,7 @@ import Foundation
 import Formats
 import Tensor
 
-// MARK: - Prefill: many positions at once through BLAS
+// MARK: - Prefill: many positions at once, as matrix products
 
 extension LlamaInference {
     /// Appends `tokens` and returns the logits [V] after the last one (valid until the next call).
