@@ -63,7 +63,8 @@ public final class SpeechEncoderTrainer {
     public var step: Int { optimizer.stepCount }
 
     /// Trains up to `config.steps`, saving the state to `stateURL` every `checkpointInterval` steps.
-    public func train(stateURL: URL?, log: (String) -> Void) throws {
+    /// When `shouldStop` says so at a step boundary, saves the state and throws `UnitsTrainingStopped`.
+    public func train(stateURL: URL?, shouldStop: () -> Bool = { false }, log: (String) -> Void) throws {
         if let stateURL, try UnitsTrainingState.load(model: encoder, optimizer: optimizer, rng: &rng, from: stateURL) {
             log("encoder: resumed at step \(step)")
         }
@@ -73,6 +74,10 @@ public final class SpeechEncoderTrainer {
         var lossSum: Float = 0, lossCount = 0, framesSeen = 0
         var clock = Date()
         while step < config.steps {
+            if shouldStop() {
+                if let stateURL { try UnitsTrainingState.save(model: encoder, optimizer: optimizer, rng: rng, to: stateURL) }
+                throw UnitsTrainingStopped(point: "encoder step \(step)/\(config.steps)")
+            }
             let batch = batches[rng.int(below: batches.count)]
             optimizer.learningRate = schedule.rate(at: step)
             let (features, lengths) = Self.pad(batch.map { utterances[$0] })

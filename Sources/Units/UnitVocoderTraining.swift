@@ -61,7 +61,9 @@ public struct UnitVocoderTrainer {
     }
 
     /// Trains the vocoder (up to step `until`, default `config.steps`); `stateURL` makes it resumable.
-    public func trainVocoder(_ vocoder: UnitVocoder, stateURL: URL?, until: Int? = nil, log: (String) -> Void) throws {
+    /// When `shouldStop` says so at a step boundary, saves the state and throws `UnitsTrainingStopped`.
+    public func trainVocoder(_ vocoder: UnitVocoder, stateURL: URL?, until: Int? = nil, shouldStop: () -> Bool = { false },
+                             log: (String) -> Void) throws {
         let optimizer = AdamW(vocoder.trainableParameters.filter { !$0.0.hasPrefix("mel") }, learningRate: config.peakLearningRate, weightDecay: 0)
         var rng = SeededRandom(seed: config.seed &+ 11)
         let (mean, std) = (vocoder.melMean.copy(), vocoder.melStd.copy())
@@ -78,6 +80,10 @@ public struct UnitVocoderTrainer {
         var lossSum: Float = 0, count = 0, clock = Date()
         let last = min(until ?? config.steps, config.steps)
         while optimizer.stepCount < last {
+            if shouldStop() {
+                if let stateURL { try UnitsTrainingState.save(model: vocoder, optimizer: optimizer, rng: rng, to: stateURL) }
+                throw UnitsTrainingStopped(point: "vocoder step \(optimizer.stepCount)/\(config.steps)")
+            }
             var ids: [Int32] = [], target: [Float] = []
             for _ in 0..<b {
                 let start = rng.int(below: frameUnits.count - w + 1)
@@ -105,8 +111,9 @@ public struct UnitVocoderTrainer {
         vocoder.eval()
     }
 
-    /// Trains the duration predictor; `stateURL` makes it resumable.
-    public func trainDurations(_ predictor: UnitDurationPredictor, stateURL: URL?, log: (String) -> Void) throws {
+    /// Trains the duration predictor; `stateURL` makes it resumable, `shouldStop` as for the vocoder.
+    public func trainDurations(_ predictor: UnitDurationPredictor, stateURL: URL?, shouldStop: () -> Bool = { false },
+                               log: (String) -> Void) throws {
         let optimizer = AdamW(predictor.trainableParameters, learningRate: config.peakLearningRate, weightDecay: 0)
         var rng = SeededRandom(seed: config.seed &+ 23)
         if let stateURL, try UnitsTrainingState.load(model: predictor, optimizer: optimizer, rng: &rng, from: stateURL) {
@@ -117,6 +124,10 @@ public struct UnitVocoderTrainer {
         let (w, b) = (config.durationWindow, config.batch)
         var lossSum: Float = 0, count = 0
         while optimizer.stepCount < config.durationSteps {
+            if shouldStop() {
+                if let stateURL { try UnitsTrainingState.save(model: predictor, optimizer: optimizer, rng: rng, to: stateURL) }
+                throw UnitsTrainingStopped(point: "durations step \(optimizer.stepCount)/\(config.durationSteps)")
+            }
             var ids: [Int32] = [], target: [Float] = []
             for _ in 0..<b {
                 let start = rng.int(below: units.count - w + 1)

@@ -47,7 +47,11 @@ public struct UnitsPipeline {
     public var config: UnitsPipelineConfig
     public init(config: UnitsPipelineConfig) { self.config = config }
 
-    public func train(samples: [UnitsTrainingSample], folder: URL, log: @escaping (String) -> Void) throws -> UnitsModel {
+    /// Trains (or resumes, or loads) the model in `folder`. `shouldStop` is asked between stages and at
+    /// every training step; when it answers yes, the running stage saves its state and
+    /// `UnitsTrainingStopped` is thrown, and the same call later goes on from there.
+    public func train(samples: [UnitsTrainingSample], folder: URL, shouldStop: @escaping () -> Bool = { false },
+                      log: @escaping (String) -> Void) throws -> UnitsModel {
         guard !samples.isEmpty else { throw UnitsModelError("the corpus is empty: build one with `echox corpus synth`") }
         let targets = samples.filter { $0.voice == config.targetVoice }
         guard !targets.isEmpty else {
@@ -61,7 +65,10 @@ public struct UnitsPipeline {
                                            targetVoice: config.targetVoice)
         try AtomicFile.write(try Self.json(config), to: file("training-config.json"))
         var clock = Date()
-        func stage(_ name: String) { log(String(format: "%@ (%.1f s since the last stage)", name, Date().timeIntervalSince(clock))); clock = Date() }
+        func stage(_ name: String) throws {
+            log(String(format: "%@ (%.1f s since the last stage)", name, Date().timeIntervalSince(clock))); clock = Date()
+            if shouldStop() { throw UnitsTrainingStopped(point: "the end of “\(name)”") }
+        }
 
         // Features of every utterance (log-mel for the vocoder, normalised for the encoder).
         let extractor = try LogMel()
@@ -70,7 +77,7 @@ public struct UnitsPipeline {
         for (i, sample) in samples.enumerated() {
             features[i] = try SpeechFeatures.compute(try AudioFile.read(sample.audio, sampleRate: 16_000), extractor: extractor)
         }
-        stage("features: done")
+        try stage("features: done")
 
         // 1. Speech encoder (CTC on all voices).
         let encoder = try SpeechEncoder(config.encoder, seed: config.seed)
@@ -84,9 +91,9 @@ public struct UnitsPipeline {
             var trainingConfig = config.encoderTraining
             trainingConfig.seed = config.seed
             let trainer = try SpeechEncoderTrainer(encoder: encoder, config: trainingConfig, utterances: utterances)
-            try trainer.train(stateURL: file("encoder-state.safetensors"), log: log)
+            try trainer.train(stateURL: file("encoder-state.safetensors"), shouldStop: shouldStop, log: log)
             try UnitsTrainingState.saveWeights(encoder, to: file(UnitsModel.encoderFile))
-            stage("encoder: trained")
+            try stage("encoder: trained")
         }
         encoder.eval()
 
@@ -112,7 +119,7 @@ public struct UnitsPipeline {
             }
             try model.save(to: file(UnitsModel.kmeansFile))
             kmeans = model
-            stage(String(format: "k-means: %d units from %d frames, inertia %.3g", config.clusters, count, report.finalInertia))
+            try stage(String(format: "k-means: %d units from %d frames, inertia %.3g", config.clusters, count, report.finalInertia))
         }
 
         // 3. Unit sequences of the target voice.
@@ -122,7 +129,7 @@ public struct UnitsPipeline {
             frameUnits.append(try UnitExtraction.frameUnits(normalized: features[i]!.normalized, frames: features[i]!.logMel.frames,
                                                             encoder: encoder, layer: config.unitLayer, kmeans: kmeans))
         }
-        stage("units: \(targetIndices.count) target-voice utterances encoded")
+        try stage("units: \(targetIndices.count) target-voice utterances encoded")
 
         // 4. Unit language over the deduplicated target-voice sequences.
         let language: UnitLanguage
@@ -134,7 +141,7 @@ public struct UnitsPipeline {
                                                            config: UnitLanguageConfig(vocabularySize: config.languageVocabulary, minimumCount: 3))
             try trained.save(to: file(UnitsModel.languageFile))
             language = trained
-            stage(String(format: "unit language: %d words, %.2f units per word (%@)", trained.vocabularySize,
+            try stage(String(format: "unit language: %d words, %.2f units per word (%@)", trained.vocabularySize,
                          report.statistics.unitsPerWord, report.stopReason))
         }
 
@@ -149,14 +156,14 @@ public struct UnitsPipeline {
             trainingConfig.seed = config.seed
             let trainer = try UnitVocoderTrainer(config: trainingConfig, utterances: utterances, vocoder: vocoder)
             if !vocoderDone {
-                try trainer.trainVocoder(vocoder, stateURL: file("vocoder-state.safetensors"), log: log)
+                try trainer.trainVocoder(vocoder, stateURL: file("vocoder-state.safetensors"), shouldStop: shouldStop, log: log)
                 try UnitsTrainingState.saveWeights(vocoder, to: file(UnitsModel.vocoderFile))
-                stage("vocoder: trained")
+                try stage("vocoder: trained")
             }
             if !durationsDone {
-                try trainer.trainDurations(durations, stateURL: file("durations-state.safetensors"), log: log)
+                try trainer.trainDurations(durations, stateURL: file("durations-state.safetensors"), shouldStop: shouldStop, log: log)
                 try UnitsTrainingState.saveWeights(durations, to: file(UnitsModel.durationsFile))
-                stage("durations: trained")
+                try stage("durations: trained")
             }
         }
         if durationsDone { try UnitsTrainingState.loadWeights(durations, from: file(UnitsModel.durationsFile)) }

@@ -45,3 +45,13 @@ public struct UnitsModelError: Error, CustomStringConvertible, LocalizedError {
     public init(_ description: String) { self.description = description }
     public var errorDescription: String? { description }
 }
+
+/// Units training stopped on request (Ctrl-C in the workbench) where it can go on from: the
+/// running stage saved its state, finished stages their files.
+public struct UnitsTrainingStopped: Error, CustomStringConvertible, LocalizedError {
+    /// Where it stopped, e.g. "encoder step 120/400" or "after k-means".
+    public let point: String
+    public init(point: String) { self.point = point }
+    public var description: String { "units training stopped at \(point); its progress is saved, and the same command goes on from there" }
+    public var errorDescription: String? { description }
+}

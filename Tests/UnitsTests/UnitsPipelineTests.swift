@@ -66,6 +66,32 @@ final class UnitsPipelineTests: XCTestCase {
         XCTAssertEqual(try again.encode(clip), encoding)
     }
 
+    /// Stopped in the encoder, then in the vocoder, then run to the end: the same files as a run
+    /// that was never stopped.
+    func testStoppedTrainingGoesOnToTheSameModel() throws {
+        let straight = temporaryFolder(), stopped = temporaryFolder()
+        defer { for folder in [straight, stopped] { try? FileManager.default.removeItem(at: folder) } }
+        _ = try UnitsPipeline(config: .tiny()).train(samples: Self.corpus, folder: straight) { _ in }
+
+        var lines: [String] = []
+        for (stopLine, point) in [("encoder: step 10/20", "encoder step 10/20"), ("vocoder: step 10/30", "vocoder step 10/30")] {
+            lines = []
+            XCTAssertThrowsError(try UnitsPipeline(config: .tiny()).train(samples: Self.corpus, folder: stopped,
+                                                                          shouldStop: { lines.contains { $0.hasPrefix(stopLine) } }) { lines.append($0) }) {
+                XCTAssertEqual(($0 as? UnitsTrainingStopped)?.point, point, "\($0)")
+            }
+        }
+        XCTAssertTrue(lines.contains("encoder: resumed at step 10"), lines.joined(separator: "\n"))
+        lines = []
+        _ = try UnitsPipeline(config: .tiny()).train(samples: Self.corpus, folder: stopped) { lines.append($0) }
+        XCTAssertTrue(lines.contains("vocoder: resumed at step 10"), lines.joined(separator: "\n"))
+        for name in [UnitsModel.configFile, UnitsModel.encoderFile, UnitsModel.kmeansFile, UnitsModel.languageFile,
+                     UnitsModel.vocoderFile, UnitsModel.durationsFile] {
+            let a = try Data(contentsOf: straight.appendingPathComponent(name)), b = try Data(contentsOf: stopped.appendingPathComponent(name))
+            XCTAssertEqual(a, b, "\(name) differs from the run that was never stopped")
+        }
+    }
+
     func testNoTargetVoiceIsAClearError() throws {
         var config = UnitsPipelineConfig.tiny()
         config.targetVoice = "flite:awb"

@@ -68,6 +68,29 @@ final class AudioCommandTests: XCTestCase {
         XCTAssertTrue(mixed.error?.contains("trained with other settings") ?? false, mixed.output)
     }
 
+    /// Ctrl-C during `units train` stops it at a step with its progress saved; the shell goes on, and
+    /// the same command resumes.
+    func testCtrlCStopsUnitsTrainingAndTheSameCommandResumes() throws {
+        _ = try TinyUnitsWorkbench.training.get()
+        let root = TinyUnitsWorkbench.root
+        let out = root.appendingPathComponent("stopped-\(UUID().uuidString)", isDirectory: true)
+        let sink = InterruptingSink(when: "encoder: step 10/20")
+        let session = WorkbenchSession(state: WorkbenchState(home: root.appendingPathComponent("home", isDirectory: true),
+                                                             workingDirectory: root.appendingPathComponent("work", isDirectory: true)),
+                                       output: sink, registry: .workbench())
+        let first = session.execute("units train tiny preset=tiny out=\(out.path)")
+        XCTAssertNil(first.error, first.output)
+        XCTAssertTrue(first.result.wasInterrupted)
+        XCTAssertTrue(first.output.contains("interrupted: units training stopped at encoder step 10/20"), first.output)
+        XCTAssertNil(session.state.models["units"], "a stopped training loads no model")
+
+        let second = session.execute("units train tiny preset=tiny out=\(out.path)")
+        XCTAssertNil(second.error, second.output)
+        XCTAssertTrue(second.output.contains("resuming the units training"), second.output)
+        XCTAssertTrue(second.output.contains("encoder: resumed at step 10"), second.output)
+        XCTAssertEqual(session.state.models["units"]?.kind, "units")
+    }
+
     func testEncodeAndResynthesizeThroughTheShell() throws {
         let (session, wav) = try TinyUnitsWorkbench.loadedSession()
         let encoded = session.execute("units encode \(wav.path)")
@@ -201,4 +224,18 @@ final class AudioCommandTests: XCTestCase {
         XCTAssertTrue(session.execute("help plot").output.contains("plot units [wav]"))
         XCTAssertTrue(session.execute("help load").output.contains("load units PATH|NAME"))
     }
+}
+
+/// Captures output and presses Ctrl-C (once) when a line containing `trigger` is written.
+final class InterruptingSink: OutputSink {
+    private let trigger: String
+    private var fired = false
+    private(set) var text = ""
+    init(when trigger: String) { self.trigger = trigger }
+    func write(_ text: String) {
+        self.text += text
+        if !fired && text.contains(trigger) { fired = true; Interrupt.request() }
+    }
+    func progress(_ line: String) {}
+    func endProgress() {}
 }

@@ -36,10 +36,17 @@ enum UnitsTraining {
         context.print(String(format: "units train: preset %@, %d utterances (%.1f min of audio) from %@ → %@", presetName,
                              samples.count, seconds / 60, corpus.path, folder.path))
         let start = Date()
-        let model = try library {
-            try UnitsPipeline(config: config).train(samples: samples, folder: folder) { line in
+        let model: UnitsModel
+        do {
+            // Ctrl-C stops at the next step or stage boundary, with the progress saved.
+            model = try UnitsPipeline(config: config).train(samples: samples, folder: folder, shouldStop: { context.isCancelled }) { line in
                 context.print(String(format: "[%@] ", formatDuration(Date().timeIntervalSince(start))) + line)
             }
+        } catch let stopped as UnitsTrainingStopped {
+            context.print("interrupted: \(stopped)")
+            return CommandResult(wasInterrupted: true)
+        } catch {
+            throw WorkbenchError.failed("\(error)")
         }
         context.state.setUnitsModel(model, folder: folder)
         context.print(String(format: "units model trained in %@", formatDuration(Date().timeIntervalSince(start))))
