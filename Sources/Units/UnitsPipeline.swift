@@ -47,6 +47,21 @@ public struct UnitsPipeline {
     public var config: UnitsPipelineConfig
     public init(config: UnitsPipelineConfig) { self.config = config }
 
+    /// The file in a model folder that records the settings it is trained with.
+    public static let settingsFile = "training-config.json"
+
+    public enum Progress { case none, partial, finished }
+
+    /// What `folder` holds for these settings: nothing yet, a training to go on with, or a finished
+    /// model. A folder trained with other settings is an error (the stages would mix two models).
+    public func progress(in folder: URL) throws -> Progress {
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(Self.settingsFile).path) else { return .none }
+        guard let saved = try? JSONDecoder().decode(UnitsPipelineConfig.self, from: data), saved == config else {
+            throw UnitsModelError("\(folder.path) holds a units model trained with other settings: give another output folder, or delete that one to retrain")
+        }
+        return FileManager.default.fileExists(atPath: folder.appendingPathComponent(UnitsModel.configFile).path) ? .finished : .partial
+    }
+
     /// Trains (or resumes, or loads) the model in `folder`. `shouldStop` is asked between stages and at
     /// every training step; when it answers yes, the running stage saves its state and
     /// `UnitsTrainingStopped` is thrown, and the same call later goes on from there.
@@ -63,7 +78,8 @@ public struct UnitsPipeline {
         vocoderConfig.units = config.clusters
         var modelConfig = UnitsModelConfig(encoder: config.encoder, unitLayer: config.unitLayer, vocoder: vocoderConfig,
                                            targetVoice: config.targetVoice)
-        try AtomicFile.write(try Self.json(config), to: file("training-config.json"))
+        _ = try progress(in: folder)
+        try AtomicFile.write(try Self.json(config), to: file(Self.settingsFile))
         var clock = Date()
         func stage(_ name: String) throws {
             log(String(format: "%@ (%.1f s since the last stage)", name, Date().timeIntervalSince(clock))); clock = Date()

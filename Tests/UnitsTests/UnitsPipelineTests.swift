@@ -64,6 +64,15 @@ final class UnitsPipelineTests: XCTestCase {
         XCTAssertTrue(lines.contains("encoder: done earlier"), lines.joined(separator: "\n"))
         XCTAssertFalse(lines.contains { $0.hasPrefix("vocoder: step") })
         XCTAssertEqual(try again.encode(clip), encoding)
+
+        // Other settings into the same folder are refused before anything is written.
+        let settings = try Data(contentsOf: folder.appendingPathComponent(UnitsPipeline.settingsFile))
+        var other = UnitsPipelineConfig.tiny()
+        other.seed = 99
+        XCTAssertThrowsError(try UnitsPipeline(config: other).train(samples: Self.corpus, folder: folder) { _ in }) {
+            XCTAssertTrue("\($0)".contains("trained with other settings"), "\($0)")
+        }
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent(UnitsPipeline.settingsFile)), settings)
     }
 
     /// Stopped in the encoder, then in the vocoder, then run to the end: the same files as a run

@@ -17,7 +17,7 @@ enum UnitsTraining {
             ?? context.state.home.appendingPathComponent("models/units-\(presetName)", isDirectory: true)
 
         // A finished model trained with these settings is loaded as it is.
-        switch try previousTraining(in: folder, config: config) {
+        switch try library({ try UnitsPipeline(config: config).progress(in: folder) }) {
         case .finished:
             let model = try library { try UnitsModel.load(from: folder) }
             context.state.setUnitsModel(model, folder: folder)
@@ -52,18 +52,5 @@ enum UnitsTraining {
         context.print(String(format: "units model trained in %@", formatDuration(Date().timeIntervalSince(start))))
         context.print(UnitsCommands.describe(model, folder: folder))
         return .ok
-    }
-
-    enum Previous { case none, partial, finished }
-
-    /// What `folder` already holds; an error when it was trained with other settings.
-    static func previousTraining(in folder: URL, config: UnitsPipelineConfig) throws -> Previous {
-        let settingsURL = folder.appendingPathComponent("training-config.json")
-        guard let data = FileManager.default.contents(atPath: settingsURL.path) else { return .none }
-        guard let saved = try? JSONDecoder().decode(UnitsPipelineConfig.self, from: data), saved == config else {
-            throw WorkbenchError.invalidArgument("\(folder.path) holds a units model trained with other settings — give another out=PATH, or delete that folder to retrain")
-        }
-        let finished = FileManager.default.fileExists(atPath: folder.appendingPathComponent(UnitsModel.configFile).path)
-        return finished ? .finished : .partial
     }
 }
