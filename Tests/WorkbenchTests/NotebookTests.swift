@@ -112,6 +112,30 @@ final class NotebookTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("runs/r1/plots/loss.png").path))
     }
 
+    /// Plots made outside the notebook's folder are copied beside it and linked there; a new run
+    /// starts from an empty copy folder.
+    func testArtifactsOutsideTheFolderAreCopiedBesideTheNotebook() throws {
+        let (session, root) = try makeSession(self)
+        session.state.job = QuadraticJob(curvature: [1], centre: [3], start: [0])
+        let runs = FileManager.default.temporaryDirectory.appendingPathComponent("runs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: runs) }
+        session.state.runsRoot = runs
+        let folder = root.appendingPathComponent("notes", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = folder.appendingPathComponent("plots.md")
+        try Data("```echox\nrun new r1\n```\n\n```echox\nstep 5\nplot loss\n```\n".utf8).write(to: url)
+        let stale = folder.appendingPathComponent("plots.files/09-old.png")
+        try FileManager.default.createDirectory(at: stale.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("old".utf8).write(to: stale)
+
+        XCTAssertTrue(try NotebookRunner(session: session).run(url).succeeded)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        XCTAssertTrue(text.hasSuffix("```\n![plot loss](plots.files/02-loss.png)\n"), text)
+        let copy = folder.appendingPathComponent("plots.files/02-loss.png")
+        XCTAssertEqual(try Data(contentsOf: copy), try Data(contentsOf: runs.appendingPathComponent("r1/plots/loss.png")))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale.path), "files of an earlier run are removed")
+    }
+
     func testSaveSessionWritesAReplayableNotebook() throws {
         let (session, _) = try makeSession(self)
         session.execute("set seed 11")

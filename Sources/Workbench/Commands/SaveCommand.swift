@@ -22,7 +22,7 @@ public final class SaveCommand: WorkbenchCommand {
         let url = try SaveCommand.location(for: words[1], state: context.state)
         let typed = context.session.transcript.filter { !$0.input.hasPrefix("save ") }
         let entries = typed.filter { !$0.failed }
-        let notebook = Notebook.fromTranscript(entries, title: words[1], directory: url.deletingLastPathComponent())
+        let notebook = Notebook.fromTranscript(entries, title: words[1], notebook: url)
         try notebook.write(to: url)
         let skipped = typed.count - entries.count
         context.print("saved \(entries.count) commands to \(url.path)" + (skipped > 0 ? " (\(skipped) that failed left out, so it replays)" : ""))

@@ -76,6 +76,36 @@ public struct Notebook: Equatable {
 
     // MARK: Links
 
+    /// Artifacts larger than this stay where they are (linked by their path) instead of being copied.
+    static let copyLimit = 16 << 20
+
+    /// The folder beside the notebook at `url` that holds copies of its artifacts (`<name>.files`).
+    public static func filesFolder(of url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(url.deletingPathExtension().lastPathComponent + ".files", isDirectory: true)
+    }
+
+    /// `artifact` of cell `cell`, or its copy in the notebook's files folder when it lies outside the
+    /// notebook's folder (plots and audio under ECHOX_HOME) and is small enough, so that the links keep
+    /// working when the notebook is moved, shared or committed. Copies are named after the cell.
+    static func kept(_ artifact: Artifact, notebook url: URL, cell: Int) -> Artifact {
+        let source = artifact.url.standardizedFileURL, folder = url.deletingLastPathComponent().standardizedFileURL
+        guard !source.path.hasPrefix(folder.path + "/"),
+              let size = (try? FileManager.default.attributesOfItem(atPath: source.path))?[.size] as? Int,
+              size <= copyLimit else { return artifact }
+        let files = filesFolder(of: url)
+        let copy = files.appendingPathComponent(String(format: "%02d-", cell) + source.lastPathComponent)
+        do {
+            try FileManager.default.createDirectory(at: files, withIntermediateDirectories: true)
+            try? FileManager.default.removeItem(at: copy)
+            try FileManager.default.copyItem(at: source, to: copy)
+        } catch {
+            return artifact
+        }
+        var kept = artifact
+        kept.url = copy
+        return kept
+    }
+
     /// The Markdown line that links an artifact, with its path relative to `directory` when inside it.
     public static func link(for artifact: Artifact, relativeTo directory: URL) -> String {
         let path = relativePath(artifact.url, from: directory)
@@ -104,13 +134,16 @@ public struct Notebook: Equatable {
 
     // MARK: From a session
 
-    /// A notebook with one cell per transcript entry (used by `save session`).
-    public static func fromTranscript(_ entries: [TranscriptEntry], title: String, directory: URL) -> Notebook {
+    /// A notebook with one cell per transcript entry, to be written at `url` (used by `save session`);
+    /// artifacts are kept beside it as `kept` does.
+    public static func fromTranscript(_ entries: [TranscriptEntry], title: String, notebook url: URL) -> Notebook {
         var blocks: [Block] = [.text(["# \(title)", "", "Saved from the echox shell; replay with `echox run`.", ""])]
+        try? FileManager.default.removeItem(at: filesFolder(of: url))
+        let directory = url.deletingLastPathComponent()
         for (index, entry) in entries.enumerated() {
             let output = entry.failed ? Notebook.errorFirst(entry.output) : entry.output
             blocks.append(.cell(Cell(source: [entry.input], output: output,
-                                     links: entry.artifacts.map { link(for: $0, relativeTo: directory) })))
+                                     links: entry.artifacts.map { link(for: kept($0, notebook: url, cell: index + 1), relativeTo: directory) })))
             if index < entries.count - 1 { blocks.append(.text([""])) }
         }
         return Notebook(blocks: blocks)

@@ -22,12 +22,15 @@ public struct NotebookRunner {
 
     /// Runs every cell of the notebook at `url` and rewrites the file (after each cell, atomically).
     /// Stops at the first failing cell, whose output block starts with `error:`.
+    /// Artifacts are linked as `Notebook.kept` places them (copies beside the notebook, in a folder
+    /// emptied when the run starts).
     public func run(_ url: URL) throws -> NotebookRunReport {
         var notebook = try Notebook.load(url)
         let directory = url.deletingLastPathComponent()
+        try? FileManager.default.removeItem(at: Notebook.filesFolder(of: url))
         let cells = notebook.cellIndices
         var report = NotebookRunReport(cellsRun: 0, cellCount: cells.count, failure: nil)
-        for index in cells {
+        for (number, index) in cells.enumerated() {
             guard case .cell(var cell) = notebook.blocks[index] else { continue }
             var output = ""
             var artifacts: [Artifact] = []
@@ -47,7 +50,7 @@ public struct NotebookRunner {
                 if failure != nil || session.shouldQuit { break }
             }
             cell.output = failure == nil || output.hasPrefix("error: ") ? output : Notebook.errorFirst(output)
-            cell.links = artifacts.map { Notebook.link(for: $0, relativeTo: directory) }
+            cell.links = artifacts.map { Notebook.link(for: Notebook.kept($0, notebook: url, cell: number + 1), relativeTo: directory) }
             notebook.blocks[index] = .cell(cell)
             report.cellsRun += 1
             try notebook.write(to: url)
