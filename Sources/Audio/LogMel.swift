@@ -53,20 +53,9 @@ public final class LogMel {
     }
 
     private func melPowerUnchecked(_ power: Spectrogram) -> Spectrogram {
-        let bins = stft.bins, mels = config.nMels
-        var out = [Float](repeating: 0, count: power.frames * mels)
-        if power.frames > 0 {
-            power.values.withUnsafeBufferPointer { p in
-                filterbank.withUnsafeBufferPointer { f in
-                    out.withUnsafeMutableBufferPointer { o in
-                        // out[T, mels] = power[T, bins] · filterbankᵀ[bins, mels]
-                        gemm(transA: false, transB: true, m: power.frames, n: mels, k: bins,
-                             p.baseAddress!, lda: bins, f.baseAddress!, ldb: bins, o.baseAddress!, ldc: mels)
-                    }
-                }
-            }
-        }
-        return Spectrogram(unchecked: power.frames, bins: mels, values: out)
+        // out[T, mels] = power[T, bins] · filterbankᵀ[bins, mels]
+        let out = matmulTransposed(power.values, rows: power.frames, filterbank, n: config.nMels, k: stft.bins)
+        return Spectrogram(unchecked: power.frames, bins: config.nMels, values: out)
     }
 
     /// log(max(mel power, 1e-10)) from a power spectrogram.
@@ -102,17 +91,7 @@ public final class LogMel {
             let scale = k == 0 ? (1 / Double(n)).squareRoot() : (2 / Double(n)).squareRoot()
             for j in 0..<n { basis[k * n + j] = Float(scale * cos(Double.pi * Double(k) * Double(2 * j + 1) / Double(2 * n))) }
         }
-        var out = [Float](repeating: 0, count: logMel.frames * count)
-        if logMel.frames > 0 {
-            logMel.values.withUnsafeBufferPointer { x in
-                basis.withUnsafeBufferPointer { b in
-                    out.withUnsafeMutableBufferPointer { o in
-                        gemm(transA: false, transB: true, m: logMel.frames, n: count, k: n,
-                             x.baseAddress!, lda: n, b.baseAddress!, ldb: n, o.baseAddress!, ldc: count)
-                    }
-                }
-            }
-        }
+        let out = matmulTransposed(logMel.values, rows: logMel.frames, basis, n: count, k: n)
         return Spectrogram(unchecked: logMel.frames, bins: count, values: out)
     }
 }

@@ -41,6 +41,22 @@ public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Floa
     }
 }
 
+/// x[rows, k] · wᵀ for row-major arrays, w [n, k] (e.g. a filterbank or a basis applied to frames);
+/// returns [rows, n].
+public func matmulTransposed(_ x: [Float], rows: Int, _ w: [Float], n: Int, k: Int) -> [Float] {
+    precondition(x.count == rows * k && w.count == n * k, "matmulTransposed: \(x.count) and \(w.count) values are not [\(rows), \(k)] and [\(n), \(k)]")
+    var out = [Float](repeating: 0, count: rows * n)
+    guard rows > 0, n > 0, k > 0 else { return out }
+    x.withUnsafeBufferPointer { xp in
+        w.withUnsafeBufferPointer { wp in
+            out.withUnsafeMutableBufferPointer { o in
+                gemm(transA: false, transB: true, m: rows, n: n, k: k, xp.baseAddress!, lda: k, wp.baseAddress!, ldb: k, o.baseAddress!, ldc: n)
+            }
+        }
+    }
+    return out
+}
+
 /// Block `p` of `parts` near-equal blocks of `0..<total`, aligned to 16.
 @inline(__always)
 func blockRange(_ p: Int, parts: Int, total: Int) -> Range<Int> {

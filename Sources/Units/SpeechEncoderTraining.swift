@@ -75,8 +75,8 @@ public final class SpeechEncoderTrainer {
         var clock = Date()
         while step < config.steps {
             if shouldStop() {
-                if let stateURL { try UnitsTrainingState.save(model: encoder, optimizer: optimizer, rng: rng, to: stateURL) }
-                throw UnitsTrainingStopped(point: "encoder step \(step)/\(config.steps)")
+                try UnitsTrainingState.stop(model: encoder, optimizer: optimizer, rng: rng, stateURL: stateURL,
+                                            at: "encoder step \(step)/\(config.steps)")
             }
             let batch = batches[rng.int(below: batches.count)]
             optimizer.learningRate = schedule.rate(at: step)

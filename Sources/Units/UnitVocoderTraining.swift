@@ -81,8 +81,8 @@ public struct UnitVocoderTrainer {
         let last = min(until ?? config.steps, config.steps)
         while optimizer.stepCount < last {
             if shouldStop() {
-                if let stateURL { try UnitsTrainingState.save(model: vocoder, optimizer: optimizer, rng: rng, to: stateURL) }
-                throw UnitsTrainingStopped(point: "vocoder step \(optimizer.stepCount)/\(config.steps)")
+                try UnitsTrainingState.stop(model: vocoder, optimizer: optimizer, rng: rng, stateURL: stateURL,
+                                            at: "vocoder step \(optimizer.stepCount)/\(config.steps)")
             }
             var ids: [Int32] = [], target: [Float] = []
             for _ in 0..<b {
@@ -125,8 +125,8 @@ public struct UnitVocoderTrainer {
         var lossSum: Float = 0, count = 0
         while optimizer.stepCount < config.durationSteps {
             if shouldStop() {
-                if let stateURL { try UnitsTrainingState.save(model: predictor, optimizer: optimizer, rng: rng, to: stateURL) }
-                throw UnitsTrainingStopped(point: "durations step \(optimizer.stepCount)/\(config.durationSteps)")
+                try UnitsTrainingState.stop(model: predictor, optimizer: optimizer, rng: rng, stateURL: stateURL,
+                                            at: "durations step \(optimizer.stepCount)/\(config.durationSteps)")
             }
             var ids: [Int32] = [], target: [Float] = []
             for _ in 0..<b {

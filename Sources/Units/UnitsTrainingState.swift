@@ -25,6 +25,13 @@ public enum UnitsTrainingState {
     }
 
     /// Writes only the parameters of `model` (the finished weights).
+    /// A training stage's answer to a stop request at a step boundary: saves the state (when there is
+    /// a file for it) and throws `UnitsTrainingStopped` at `point`.
+    public static func stop(model: Module, optimizer: AdamW, rng: SeededRandom, stateURL: URL?, at point: String) throws -> Never {
+        if let stateURL { try save(model: model, optimizer: optimizer, rng: rng, to: stateURL) }
+        throw UnitsTrainingStopped(point: point)
+    }
+
     public static func saveWeights(_ model: Module, to url: URL) throws {
         try Safetensors.write(model.namedParameters, metadata: ["format": "echox-units-weights-1"], to: url)
     }
