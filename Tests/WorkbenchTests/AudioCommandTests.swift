@@ -168,6 +168,13 @@ final class AudioCommandTests: XCTestCase {
         XCTAssertTrue(script.contains("set xlabel \"time (s)\""))
         XCTAssertTrue(script.contains("set ylabel \"mel bin\""))
         XCTAssertTrue(script.contains("set key"))
+
+        // The text terminal also gets the units on their time line: the first at 0, then after each duration.
+        session.execute("set plot.terminal dumb")
+        let text = session.execute("plot units \(wav.path)")
+        XCTAssertNil(text.error, text.output)
+        XCTAssertTrue(text.output.contains("units @ start time (s):\n\(encoding.units[0])@0.00 \(encoding.units[1])@"
+                                           + String(format: "%.2f", Double(encoding.durations[0]) * 0.02)), text.output)
         XCTAssertTrue(script.contains("with image title \"log-mel (ln power)\""))
         XCTAssertTrue(script.contains("NaN with lines lc rgb '#d62728' lw 1 title \"unit boundary\""))
         // One vertical line per unit change, at the first 10 ms mel frame of the next unit.

@@ -15,18 +15,36 @@ public enum UnitsPlot {
         guard words.count <= 1 else { throw WorkbenchError.usage("plot " + usage) }
         let model = try context.state.unitsModel()
         let url = try AudioPaths.inputAudio(words.first, in: context, usage: "plot " + usage)
-        let (plot, unitCount) = try make(for: url, model: model)
+        let (plot, encoding) = try make(for: url, model: model)
         let run = try context.state.ensureRun(prefix: "units")
         let png = try plot.writePNG(to: run.plotsURL.appendingPathComponent("units-\(url.deletingPathExtension().lastPathComponent).png"),
                                     width: 1100, height: 500)
-        context.print("\(unitCount) units, \(plot.markers.count) boundaries over \(url.lastPathComponent)")
+        context.print("\(encoding.units.count) units, \(plot.markers.count) boundaries over \(url.lastPathComponent)")
+        // A heatmap does not draw as text; the text terminal gets the unit sequence on its time line.
+        if context.state.settings.word("plot.terminal") == "dumb" { context.print(timeline(encoding)) }
         context.print("plot: \(png.path)")
         context.state.lastOutputs["plot"] = png.path
         return CommandResult(artifacts: [Artifact(.image, png, title: "units of \(url.lastPathComponent)")])
     }
 
-    /// The plot of `url` under `model` and the number of (deduplicated) units.
-    static func make(for url: URL, model: UnitsModel) throws -> (Plot, Int) {
+    /// Seconds per mel frame, and mel frames per unit frame (the encoder's stride-2 input layer).
+    static let hop = 0.01, framesPerUnit = 2
+
+    /// The units with their start times, `unit@seconds`, wrapped at 96 columns.
+    static func timeline(_ encoding: UnitEncoding) -> String {
+        var lines = ["units @ start time (s):"], line = "", start = 0
+        for (unit, length) in zip(encoding.units, encoding.durations) {
+            let item = String(format: "%d@%.2f", unit, Double(start * framesPerUnit) * hop)
+            if !line.isEmpty && line.count + 1 + item.count > 96 { lines.append(line); line = "" }
+            line += (line.isEmpty ? "" : " ") + item
+            start += Int(length)
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The plot of `url` under `model`, and the encoding it shows.
+    static func make(for url: URL, model: UnitsModel) throws -> (Plot, UnitEncoding) {
         let (mel, encoding) = try library { () throws -> (Spectrogram, UnitEncoding) in
             let clip = try AudioFile.read(url, sampleRate: 16_000)
             return (try LogMel().compute(clip), try model.encode(clip))
@@ -38,12 +56,9 @@ public enum UnitsPlot {
                 for t in 0..<mel.frames { for b in 0..<mel.bins { target[b * mel.frames + t] = source[t * mel.bins + b] } }
             }
         }
-        let hop = 0.01
         var map = Heatmap(values: values, rows: mel.bins, columns: mel.frames, name: "log-mel (ln power)")
         map.xStep = hop
-        // The encoder's stride-2 input layer gives one unit frame per two mel frames; a boundary lies between
-        // the last mel frame of one unit and the first of the next.
-        let framesPerUnit = 2
+        // A boundary lies between the last mel frame of one unit and the first of the next.
         var markers: [VerticalMarker] = []
         let labelled = encoding.units.count <= 30
         var start = 0
@@ -55,6 +70,6 @@ public enum UnitsPlot {
         var plot = Plot(title: "\(url.lastPathComponent): log-mel and \(encoding.units.count) units (\(model.kmeans.clusters)-unit model)",
                         xLabel: "time (s)", yLabel: "mel bin", content: .heatmap(map), markers: markers)
         plot.markerLegend = "unit boundary"
-        return (plot, encoding.units.count)
+        return (plot, encoding)
     }
 }

@@ -77,7 +77,7 @@ public struct Settings: Sendable {
         SettingSpec("lr", .double(1e-9...10), default: .double(1e-3), help: "learning rate"),
         SettingSpec("batch", .int(1...1_000_000), default: .int(8), help: "examples per step"),
         SettingSpec("plot.terminal", .choice(["png", "dumb"]), default: .word("png"),
-                    help: "png: write the PNG only; dumb: also draw the plot as text in the shell"),
+                    help: "png: write the PNG only; dumb: also draw the plot as text in the shell (plot units: the units on their time line)"),
         SettingSpec("plugin.timeout", .double(0.1...86_400), default: .double(120), help: "seconds before a plugin is stopped"),
         SettingSpec("chat.sampling", .choice(["greedy", "sample"]), default: .word("greedy"), help: "greedy decoding, or temperature 0.7 / top-k 40 / top-p 0.9 sampling seeded by `seed`"),
         SettingSpec("chat.max_tokens", .int(1...8192), default: .int(256), help: "most tokens one chat answer may have"),
