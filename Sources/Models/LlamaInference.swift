@@ -37,7 +37,7 @@ public final class LlamaInference {
     /// Queries per attention block in prefill (later blocks see more keys).
     nonisolated(unsafe) static var queryBlock = 128
     /// Positions per prefill chunk (bounds the scratch memory).
-    static let prefillChunk = 512
+    nonisolated(unsafe) static var prefillChunk = 512
 
     // MARK: - Loading
 

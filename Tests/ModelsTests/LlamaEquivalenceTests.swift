@@ -7,7 +7,7 @@ import Tensor
 /// The inference engine and the trainable model built from the same tiny GGUF file agree,
 /// and the trainable model passes gradients to LoRA adapters and input embeddings.
 final class LlamaEquivalenceTests: XCTestCase {
-    /// Long enough for prefill to take the expanded-weights BLAS path (see `expandBelowRows`).
+    /// Long enough for prefill to take the packed-panel products (see `QuantizedMatrix.matvecBelowRows`).
     let tokens = [3, 17, 42, 5, 63, 0, 8, 29, 11, 50, 7, 7, 19, 33, 2, 61, 40, 12, 9, 26, 58, 1, 44, 30]
 
     private func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
@@ -32,6 +32,19 @@ final class LlamaEquivalenceTests: XCTestCase {
             engine.reset()
             XCTAssertLessThan(maxDifference(try engine.logitsOfEveryPosition(tokens), reference.scalars), 1e-4, "\(type), blocks of 5")
             LlamaInference.queryBlock = 128
+            // Prefill in chunks of 7 positions.
+            LlamaInference.prefillChunk = 7
+            defer { LlamaInference.prefillChunk = 512 }
+            engine.reset()
+            XCTAssertLessThan(maxDifference(try engine.logitsOfEveryPosition(tokens), reference.scalars), 1e-4, "\(type), chunks of 7")
+            LlamaInference.prefillChunk = 512
+            // Prefill alone updates only the last position in the last block, yet stores every key and
+            // value there: the next token's logits are those of the whole sequence.
+            let v = TinyLlamaGGUF.config.vocabSize, n = tokens.count
+            engine.reset()
+            XCTAssertLessThan(maxDifference(Array(try engine.prefill(Array(tokens[..<(n - 1)]))), Array(fast[((n - 2) * v)..<((n - 1) * v)])),
+                              1e-4, "\(type), prefill")
+            XCTAssertLessThan(maxDifference(Array(try engine.step(tokens[n - 1])), Array(fast[((n - 1) * v)...])), 1e-4, "\(type), step after prefill")
             // Prefill a few tokens, then decode one by one: same logits at every position, with decode
             // attention on one worker and split between workers.
             for split in [Int.max, 1] {
@@ -40,7 +53,6 @@ final class LlamaEquivalenceTests: XCTestCase {
                 engine.reset()
                 var stepped = Array(try engine.prefill(Array(tokens[..<3])))
                 for t in tokens[3...] { stepped += Array(try engine.step(t)) }
-                let v = TinyLlamaGGUF.config.vocabSize
                 XCTAssertLessThan(maxDifference(stepped, Array(fast[(2 * v)...])), 1e-4, "\(type), split from \(split)")
                 XCTAssertEqual(engine.position, tokens.count)
             }
