@@ -16,22 +16,36 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     public var normEps: Float = 1e-5
     public var tiedEmbeddings = false
     public var contextLength = 2048
+    /// Biases on the query, key and value projections (Qwen2).
+    public var attentionBias = false
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size", dim = "embedding_length", layers = "block_count"
         case heads = "attention.head_count", kvHeads = "attention.head_count_kv"
         case ffnDim = "feed_forward_length", ropeBase = "rope.freq_base", ropeLayout = "rope.layout"
         case normEps = "attention.layer_norm_rms_epsilon", tiedEmbeddings = "tied_embeddings"
-        case contextLength = "context_length"
+        case contextLength = "context_length", attentionBias = "attention.bias"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(vocabSize: try c.decode(Int.self, forKey: .vocabSize), dim: try c.decode(Int.self, forKey: .dim),
+                  layers: try c.decode(Int.self, forKey: .layers), heads: try c.decode(Int.self, forKey: .heads),
+                  kvHeads: try c.decode(Int.self, forKey: .kvHeads), ffnDim: try c.decode(Int.self, forKey: .ffnDim),
+                  ropeBase: try c.decode(Float.self, forKey: .ropeBase), ropeLayout: try c.decode(RoPE.Layout.self, forKey: .ropeLayout),
+                  normEps: try c.decode(Float.self, forKey: .normEps), tiedEmbeddings: try c.decode(Bool.self, forKey: .tiedEmbeddings),
+                  contextLength: try c.decode(Int.self, forKey: .contextLength),
+                  // Absent from configs written before it existed.
+                  attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false)
     }
 
     public init(vocabSize: Int, dim: Int, layers: Int, heads: Int, kvHeads: Int, ffnDim: Int,
                 ropeBase: Float = 10_000, ropeLayout: RoPE.Layout = .interleaved, normEps: Float = 1e-5,
-                tiedEmbeddings: Bool = false, contextLength: Int = 2048) {
+                tiedEmbeddings: Bool = false, contextLength: Int = 2048, attentionBias: Bool = false) {
         self.vocabSize = vocabSize; self.dim = dim; self.layers = layers
         self.heads = heads; self.kvHeads = kvHeads; self.ffnDim = ffnDim
         self.ropeBase = ropeBase; self.ropeLayout = ropeLayout; self.normEps = normEps
-        self.tiedEmbeddings = tiedEmbeddings; self.contextLength = contextLength
+        self.tiedEmbeddings = tiedEmbeddings; self.contextLength = contextLength; self.attentionBias = attentionBias
     }
 
     public var headDim: Int { dim / heads }
@@ -51,7 +65,8 @@ public final class LlamaBlock: Module {
 
     public init(_ config: LlamaConfig, rope: RoPE, rng: inout SeededRandom) {
         attentionNorm = RMSNorm(config.dim, eps: config.normEps)
-        attention = MultiHeadAttention(dim: config.dim, heads: config.heads, kvHeads: config.kvHeads, rope: rope, rng: &rng)
+        attention = MultiHeadAttention(dim: config.dim, heads: config.heads, kvHeads: config.kvHeads, bias: false,
+                                       qkvBias: config.attentionBias, rope: rope, rng: &rng)
         mlpNorm = RMSNorm(config.dim, eps: config.normEps)
         mlp = SwiGLU(dim: config.dim, hidden: config.ffnDim, rng: &rng)
     }

@@ -58,10 +58,11 @@ extension LlamaConfig {
         let vocab = meta.int("\(arch).vocab_size") ?? meta.strings("tokenizer.ggml.tokens")?.count ?? embedding.rows
         self.init(vocabSize: vocab, dim: dim, layers: try int("block_count"), heads: heads, kvHeads: kvHeads,
                   ffnDim: try int("feed_forward_length"),
-                  ropeBase: meta.float("\(arch).rope.freq_base") ?? 10_000, ropeLayout: .interleaved,
+                  ropeBase: meta.float("\(arch).rope.freq_base") ?? 10_000, ropeLayout: LlamaTensorTable.ropeLayout(arch),
                   normEps: meta.float("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-5,
                   tiedEmbeddings: file.tensor(named: LlamaTensorTable.output) == nil,
-                  contextLength: meta.int("\(arch).context_length") ?? 2048)
+                  contextLength: meta.int("\(arch).context_length") ?? 2048,
+                  attentionBias: file.tensor(named: "blk.0.attn_q.bias") != nil)
         guard kvHeads > 0, dim % heads == 0, heads % kvHeads == 0, headDim % 2 == 0 else {
             throw LlamaError.badConfig("width \(dim), \(heads) heads and \(kvHeads) key/value heads do not divide evenly into even-sized heads")
         }
@@ -79,8 +80,13 @@ extension LlamaConfig {
 /// The table from GGUF tensor names to `LlamaModel` parameter paths, with each weight's
 /// row-major shape [out, in].
 public enum LlamaTensorTable {
-    /// `general.architecture` values with this layout.
-    public static let architectures = ["llama"]
+    /// `general.architecture` values with this layout: Llama, and Qwen2 (biases on the query, key and
+    /// value projections, rotary pairs (i, i + D/2)).
+    public static let architectures = ["llama", "qwen2"]
+
+    /// Which elements the rotary embedding pairs in an architecture's files (llama.cpp rotates Llama's
+    /// permuted query and key rows in adjacent pairs, Qwen2's in halves).
+    static func ropeLayout(_ architecture: String) -> RoPE.Layout { architecture == "qwen2" ? .halfSplit : .interleaved }
     public static let tokenEmbedding = "token_embd.weight"
     public static let outputNorm = "output_norm.weight"
     public static let output = "output.weight"
@@ -94,6 +100,11 @@ public enum LlamaTensorTable {
             ("attn_k.weight", "attention.wk.weight", [kv, c.dim]),
             ("attn_v.weight", "attention.wv.weight", [kv, c.dim]),
             ("attn_output.weight", "attention.wo.weight", [c.dim, q]),
+        ] + (c.attentionBias ? [
+            ("attn_q.bias", "attention.wq.bias", [q]),
+            ("attn_k.bias", "attention.wk.bias", [kv]),
+            ("attn_v.bias", "attention.wv.bias", [kv]),
+        ] : []) + [
             ("ffn_norm.weight", "mlpNorm.weight", [c.dim]),
             ("ffn_gate.weight", "mlp.gate.weight", [c.ffnDim, c.dim]),
             ("ffn_up.weight", "mlp.up.weight", [c.ffnDim, c.dim]),

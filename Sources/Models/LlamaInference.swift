@@ -6,6 +6,7 @@ import Tensor
 struct LlamaInferenceBlock {
     let attentionNorm: [Float]                       // [C]
     let wq, wk, wv, wo: QuantizedMatrix              // [H·D, C], [KVH·D, C] ×2, [C, H·D]
+    let qkvBias: [Float]?                            // [H·D + 2·KVH·D]: query, key and value biases (Qwen2)
     let mlpNorm: [Float]                             // [C]
     let gate, up, down: QuantizedMatrix              // [F, C] ×2, [C, F]
 }
@@ -61,9 +62,16 @@ public final class LlamaInference {
             for e in LlamaTensorTable.blockEntries(c) where e.shape.count == 2 {
                 m[e.gguf] = try matrix("blk.\(i).\(e.gguf)", e.shape)
             }
+            var qkvBias: [Float]?
+            if c.attentionBias {
+                qkvBias = try LlamaTensorTable.blockEntries(c).filter { $0.gguf.hasSuffix(".bias") }.flatMap {
+                    try file.floats(of: LlamaTensorTable.tensor(file, "blk.\(i).\($0.gguf)", shape: $0.shape))
+                }
+            }
             loaded.append(LlamaInferenceBlock(
                 attentionNorm: try vector("blk.\(i).attn_norm.weight"),
                 wq: m["attn_q.weight"]!, wk: m["attn_k.weight"]!, wv: m["attn_v.weight"]!, wo: m["attn_output.weight"]!,
+                qkvBias: qkvBias,
                 mlpNorm: try vector("blk.\(i).ffn_norm.weight"),
                 gate: m["ffn_gate.weight"]!, up: m["ffn_up.weight"]!, down: m["ffn_down.weight"]!))
         }
@@ -71,7 +79,7 @@ public final class LlamaInference {
         embedding = try matrix(LlamaTensorTable.tokenEmbedding, [c.vocabSize, c.dim])
         outputNorm = try vector(LlamaTensorTable.outputNorm)
         output = c.tiedEmbeddings ? embedding : try matrix(LlamaTensorTable.output, [c.vocabSize, c.dim])
-        rotary = RotaryTable(rotaryDim: c.headDim, base: c.ropeBase, capacity: self.capacity)
+        rotary = RotaryTable(rotaryDim: c.headDim, base: c.ropeBase, layout: c.ropeLayout, capacity: self.capacity)
         let kvCount = c.layers * self.capacity * c.kvHeads * c.headDim
         keys = .allocate(capacity: kvCount)
         values = .allocate(capacity: kvCount)
@@ -142,6 +150,14 @@ public final class LlamaInference {
             LlamaKernels.rmsNorm(x, weight: b.attentionNorm, eps: c.normEps, count: c.dim, into: xb)
             let kRow = keys + (l * capacity + pos) * kvw, vRow = values + (l * capacity + pos) * kvw
             QuantizedMatrix.matvec(xb, [(b.wq, q), (b.wk, kRow), (b.wv, vRow)])
+            if let bias = b.qkvBias {
+                let qw = c.heads * c.headDim
+                bias.withUnsafeBufferPointer { p in
+                    LlamaKernels.add(p.baseAddress!, into: q, count: qw)
+                    LlamaKernels.add(p.baseAddress! + qw, into: kRow, count: kvw)
+                    LlamaKernels.add(p.baseAddress! + qw + kvw, into: vRow, count: kvw)
+                }
+            }
             rotary.apply(q, heads: c.heads, headDim: c.headDim, pos: pos)
             rotary.apply(kRow, heads: c.kvHeads, headDim: c.headDim, pos: pos)
             attendOne(layer: l, keys: pos + 1)

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Tensor
 
 // MARK: - Float32 kernels of the inference engine (SIMD, no allocation)
@@ -81,11 +82,13 @@ enum LlamaKernels {
 /// interleaved pair layout (2i, 2i+1) that GGUF Llama weights use.
 struct RotaryTable {
     let half: Int
+    let layout: RoPE.Layout
     let cos: [Float]   // [capacity, half]
     let sin: [Float]
 
-    init(rotaryDim: Int, base: Float, capacity: Int) {
+    init(rotaryDim: Int, base: Float, layout: RoPE.Layout, capacity: Int) {
         half = rotaryDim / 2
+        self.layout = layout
         var c = [Float](repeating: 0, count: capacity * half), s = c
         for p in 0..<capacity {
             for i in 0..<half {
@@ -103,12 +106,14 @@ struct RotaryTable {
         cos.withUnsafeBufferPointer { cb in
             sin.withUnsafeBufferPointer { sb in
                 let c = cb.baseAddress! + pos * half, s = sb.baseAddress! + pos * half
+                // Pair i is (2i, 2i + 1) when interleaved, (i, i + half) when split in halves.
+                let (step, second) = layout == .interleaved ? (2, 1) : (1, half)
                 for h in 0..<heads {
                     let v = x + h * headDim
                     for i in 0..<half {
-                        let a = v[2 * i], b = v[2 * i + 1]
-                        v[2 * i] = a * c[i] - b * s[i]
-                        v[2 * i + 1] = a * s[i] + b * c[i]
+                        let a = v[step * i], b = v[step * i + second]
+                        v[step * i] = a * c[i] - b * s[i]
+                        v[step * i + second] = a * s[i] + b * c[i]
                     }
                 }
             }

@@ -111,6 +111,7 @@ extension LlamaInference {
             pool.chunks(n, minChunk: max(1, 16_384 / qkvw)) { i0, i1 in
                 for i in i0..<i1 {
                     let row = qkv + i * qkvw
+                    if let bias = b.qkvBias { LlamaKernels.add(bias, into: row, count: qkvw) }
                     self.rotary.apply(row, heads: c.heads, headDim: c.headDim, pos: pos + i)
                     self.rotary.apply(row + qw, heads: c.kvHeads, headDim: c.headDim, pos: pos + i)
                     (ks + i * kvw).update(from: row + qw, count: kvw)

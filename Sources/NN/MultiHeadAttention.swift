@@ -10,14 +10,15 @@ public final class MultiHeadAttention: Module {
     public let rope: RoPE?
     public let causal: Bool
 
-    public init(dim: Int, heads: Int, kvHeads: Int, headDim: Int? = nil, bias: Bool = false,
+    /// `bias` puts biases on every projection; `qkvBias` overrides it for the query, key and value ones.
+    public init(dim: Int, heads: Int, kvHeads: Int, headDim: Int? = nil, bias: Bool = false, qkvBias: Bool? = nil,
                 rope: RoPE?, causal: Bool = true, rng: inout SeededRandom) {
         let d = headDim ?? dim / heads
         self.heads = heads; self.kvHeads = kvHeads; self.headDim = d
         self.rope = rope; self.causal = causal
-        wq = Linear(dim, heads * d, bias: bias, rng: &rng)
-        wk = Linear(dim, kvHeads * d, bias: bias, rng: &rng)
-        wv = Linear(dim, kvHeads * d, bias: bias, rng: &rng)
+        wq = Linear(dim, heads * d, bias: qkvBias ?? bias, rng: &rng)
+        wk = Linear(dim, kvHeads * d, bias: qkvBias ?? bias, rng: &rng)
+        wv = Linear(dim, kvHeads * d, bias: qkvBias ?? bias, rng: &rng)
         wo = Linear(heads * d, dim, bias: bias, rng: &rng)
     }
 

@@ -15,8 +15,21 @@ final class LlamaEquivalenceTests: XCTestCase {
     }
 
     func testEngineMatchesTrainingModelForEveryWeightType() throws {
-        for (type, tied) in [(GGMLType.f32, false), (.q8_0, true), (.q4_1, false), (.f16, true)] {
-            let file = try TinyLlamaGGUF.file(type: type, tied: tied)
+        try checkEngineAgainstTrainingModel([(.f32, false), (.q8_0, true), (.q4_1, false), (.f16, true)], architecture: "llama")
+    }
+
+    /// Qwen2: biases on the query, key and value projections, rotary pairs split in halves.
+    func testQwen2LayoutMatchesTheTrainingModel() throws {
+        let config = try LlamaConfig(gguf: TinyLlamaGGUF.file(architecture: "qwen2"))
+        XCTAssertTrue(config.attentionBias)
+        XCTAssertEqual(config.ropeLayout, .halfSplit)
+        XCTAssertNotNil(try LlamaModel.load(gguf: TinyLlamaGGUF.file(architecture: "qwen2")).parameter(named: "layers.1.attention.wk.bias"))
+        try checkEngineAgainstTrainingModel([(.f32, true), (.q4_1, false)], architecture: "qwen2")
+    }
+
+    private func checkEngineAgainstTrainingModel(_ variants: [(GGMLType, Bool)], architecture: String) throws {
+        for (type, tied) in variants {
+            let file = try TinyLlamaGGUF.file(type: type, tied: tied, architecture: architecture)
             let model = try LlamaModel.load(gguf: file)
             XCTAssertEqual(model.config.tiedEmbeddings, tied)
             XCTAssertEqual(model.output == nil, tied)
@@ -24,7 +37,7 @@ final class LlamaEquivalenceTests: XCTestCase {
             let fast = try engine.logitsOfEveryPosition(tokens)
             let reference = Autograd.noGrad { model(tokens.map(Int32.init), shape: [1, tokens.count]) }
             let diff = maxDifference(fast, reference.scalars)
-            print("tiny \(type) tied=\(tied): engine vs training model max |Δlogit| = \(diff)")
+            print("tiny \(architecture) \(type) tied=\(tied): engine vs training model max |Δlogit| = \(diff)")
             XCTAssertLessThan(diff, 1e-4, "\(type)")
             // Prefill attention in several query blocks, shared out between the threads.
             LlamaInference.queryBlock = 5

@@ -8,10 +8,12 @@ enum TinyLlamaGGUF {
     static let config = LlamaConfig(vocabSize: 64, dim: 64, layers: 2, heads: 4, kvHeads: 2, ffnDim: 96,
                                     ropeBase: 10_000, normEps: 1e-5, tiedEmbeddings: false, contextLength: 128)
 
-    /// The file's bytes: matrices as `type`, norms as F32, an output matrix unless `tied`.
+    /// The file's bytes: matrices as `type`, norms (and Qwen2's attention biases) as F32, an output
+    /// matrix unless `tied`.
     static func data(type: GGMLType = .q8_0, tied: Bool = false, architecture: String = "llama", seed: UInt64 = 3) throws -> Data {
         var c = config
         c.tiedEmbeddings = tied
+        c.attentionBias = architecture == "qwen2"
         var w = GGUFWriter()
         w.set("general.architecture", .string(architecture))
         w.set("\(architecture).embedding_length", .uint32(UInt32(c.dim)))
@@ -39,7 +41,7 @@ enum TinyLlamaGGUF {
         return try w.data()
     }
 
-    static func file(type: GGMLType = .q8_0, tied: Bool = false) throws -> GGUFFile {
-        try GGUFFile(data: data(type: type, tied: tied))
+    static func file(type: GGMLType = .q8_0, tied: Bool = false, architecture: String = "llama") throws -> GGUFFile {
+        try GGUFFile(data: data(type: type, tied: tied, architecture: architecture))
     }
 }
