@@ -18,13 +18,15 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     public var contextLength = 2048
     /// Biases on the query, key and value projections (Qwen2).
     public var attentionBias = false
+    /// Per rotary pair, a divisor of its frequency (Llama 3's long-context scaling; nil: none).
+    public var ropeFrequencyFactors: [Float]?
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size", dim = "embedding_length", layers = "block_count"
         case heads = "attention.head_count", kvHeads = "attention.head_count_kv"
         case ffnDim = "feed_forward_length", ropeBase = "rope.freq_base", ropeLayout = "rope.layout"
         case normEps = "attention.layer_norm_rms_epsilon", tiedEmbeddings = "tied_embeddings"
-        case contextLength = "context_length", attentionBias = "attention.bias"
+        case contextLength = "context_length", attentionBias = "attention.bias", ropeFrequencyFactors = "rope.freq_factors"
     }
 
     public init(from decoder: Decoder) throws {
@@ -36,16 +38,19 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
                   normEps: try c.decode(Float.self, forKey: .normEps), tiedEmbeddings: try c.decode(Bool.self, forKey: .tiedEmbeddings),
                   contextLength: try c.decode(Int.self, forKey: .contextLength),
                   // Absent from configs written before it existed.
-                  attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false)
+                  attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false,
+                  ropeFrequencyFactors: try c.decodeIfPresent([Float].self, forKey: .ropeFrequencyFactors))
     }
 
     public init(vocabSize: Int, dim: Int, layers: Int, heads: Int, kvHeads: Int, ffnDim: Int,
                 ropeBase: Float = 10_000, ropeLayout: RoPE.Layout = .interleaved, normEps: Float = 1e-5,
-                tiedEmbeddings: Bool = false, contextLength: Int = 2048, attentionBias: Bool = false) {
+                tiedEmbeddings: Bool = false, contextLength: Int = 2048, attentionBias: Bool = false,
+                ropeFrequencyFactors: [Float]? = nil) {
         self.vocabSize = vocabSize; self.dim = dim; self.layers = layers
         self.heads = heads; self.kvHeads = kvHeads; self.ffnDim = ffnDim
         self.ropeBase = ropeBase; self.ropeLayout = ropeLayout; self.normEps = normEps
         self.tiedEmbeddings = tiedEmbeddings; self.contextLength = contextLength; self.attentionBias = attentionBias
+        self.ropeFrequencyFactors = ropeFrequencyFactors
     }
 
     public var headDim: Int { dim / heads }
@@ -88,7 +93,8 @@ public final class LlamaModel: Module {
     public init(_ config: LlamaConfig, seed: UInt64 = 0) {
         var rng = SeededRandom(seed: seed)
         self.config = config
-        let rope = RoPE(headDim: config.headDim, base: config.ropeBase, layout: config.ropeLayout)
+        let rope = RoPE(headDim: config.headDim, base: config.ropeBase, layout: config.ropeLayout,
+                        frequencyFactors: config.ropeFrequencyFactors)
         embedding = Embedding(config.vocabSize, config.dim, rng: &rng)
         layers = (0..<config.layers).map { _ in LlamaBlock(config, rope: rope, rng: &rng) }
         norm = RMSNorm(config.dim, eps: config.normEps)

@@ -66,6 +66,13 @@ extension LlamaConfig {
         guard kvHeads > 0, dim % heads == 0, heads % kvHeads == 0, headDim % 2 == 0 else {
             throw LlamaError.badConfig("width \(dim), \(heads) heads and \(kvHeads) key/value heads do not divide evenly into even-sized heads")
         }
+        if let info = file.tensor(named: LlamaTensorTable.ropeFrequencies) {
+            let factors = try file.floats(of: LlamaTensorTable.tensor(file, info.name, shape: [headDim / 2]))
+            guard factors.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw LlamaError.badConfig("\(info.name) holds a factor that is not a positive number")
+            }
+            ropeFrequencyFactors = factors
+        }
         if let rotary = meta.int("\(arch).rope.dimension_count"), rotary != headDim {
             throw LlamaError.badConfig("rotary dimension \(rotary) differs from the head size \(headDim) (partial rotary embeddings are not supported)")
         }
@@ -90,6 +97,8 @@ public enum LlamaTensorTable {
     public static let tokenEmbedding = "token_embd.weight"
     public static let outputNorm = "output_norm.weight"
     public static let output = "output.weight"
+    /// Optional divisors of the rotary frequencies, one per pair (Llama 3.1 and later).
+    public static let ropeFrequencies = "rope_freqs.weight"
 
     /// Per-block GGUF suffix → (parameter path inside `layers.N`, shape).
     static func blockEntries(_ c: LlamaConfig) -> [(gguf: String, path: String, shape: [Int])] {

@@ -79,7 +79,8 @@ public final class LlamaInference {
         embedding = try matrix(LlamaTensorTable.tokenEmbedding, [c.vocabSize, c.dim])
         outputNorm = try vector(LlamaTensorTable.outputNorm)
         output = c.tiedEmbeddings ? embedding : try matrix(LlamaTensorTable.output, [c.vocabSize, c.dim])
-        rotary = RotaryTable(rotaryDim: c.headDim, base: c.ropeBase, layout: c.ropeLayout, capacity: self.capacity)
+        rotary = RotaryTable(rotaryDim: c.headDim, base: c.ropeBase, layout: c.ropeLayout, frequencyFactors: c.ropeFrequencyFactors,
+                             capacity: self.capacity)
         let kvCount = c.layers * self.capacity * c.kvHeads * c.headDim
         keys = .allocate(capacity: kvCount)
         values = .allocate(capacity: kvCount)

@@ -86,13 +86,13 @@ struct RotaryTable {
     let cos: [Float]   // [capacity, half]
     let sin: [Float]
 
-    init(rotaryDim: Int, base: Float, layout: RoPE.Layout, capacity: Int) {
+    init(rotaryDim: Int, base: Float, layout: RoPE.Layout, frequencyFactors: [Float]?, capacity: Int) {
         half = rotaryDim / 2
         self.layout = layout
         var c = [Float](repeating: 0, count: capacity * half), s = c
         for p in 0..<capacity {
             for i in 0..<half {
-                let theta = Double(p) * Foundation.pow(Double(base), -2 * Double(i) / Double(rotaryDim))
+                let theta = RoPE.angle(position: p, pair: i, rotaryDim: rotaryDim, base: base, factors: frequencyFactors)
                 c[p * half + i] = Float(Foundation.cos(theta))
                 s[p * half + i] = Float(Foundation.sin(theta))
             }

@@ -15,16 +15,27 @@ public final class RoPE: @unchecked Sendable {
     public let rotaryDim: Int
     public let base: Float
     public let layout: Layout
+    /// Divisors of the pairs' frequencies (one per pair; Llama 3 GGUF files carry them as `rope_freqs`).
+    public let frequencyFactors: [Float]?
     private var cosTable: [Float] = []   // [positions, rotaryDim/2]
     private var sinTable: [Float] = []
     private var cachedPositions = 0
 
-    public init(headDim: Int, rotaryDim: Int? = nil, base: Float = 10_000, layout: Layout = .interleaved) {
+    public init(headDim: Int, rotaryDim: Int? = nil, base: Float = 10_000, layout: Layout = .interleaved,
+                frequencyFactors: [Float]? = nil) {
+        let rotary = rotaryDim ?? headDim
+        precondition(rotary % 2 == 0 && rotary <= headDim, "rotary dimension must be even and ≤ head size")
+        precondition(frequencyFactors.map { $0.count == rotary / 2 } ?? true, "one frequency factor per rotary pair")
         self.headDim = headDim
-        self.rotaryDim = rotaryDim ?? headDim
-        precondition(self.rotaryDim % 2 == 0 && self.rotaryDim <= headDim, "rotary dimension must be even and ≤ head size")
+        self.rotaryDim = rotary
         self.base = base
         self.layout = layout
+        self.frequencyFactors = frequencyFactors
+    }
+
+    /// The angle of pair i at position p: p · base^(−2i/D) / factorᵢ.
+    public static func angle(position p: Int, pair i: Int, rotaryDim: Int, base: Float, factors: [Float]?) -> Double {
+        Double(p) * Foundation.pow(Double(base), -2 * Double(i) / Double(rotaryDim)) / Double(factors?[i] ?? 1)
     }
 
     private func ensureTable(_ positions: Int) {
@@ -35,7 +46,7 @@ public final class RoPE: @unchecked Sendable {
         sinTable = cosTable
         for p in 0..<n {
             for i in 0..<half {
-                let theta = Double(p) * pow(Double(base), -2 * Double(i) / Double(rotaryDim))
+                let theta = RoPE.angle(position: p, pair: i, rotaryDim: rotaryDim, base: base, factors: frequencyFactors)
                 cosTable[p * half + i] = Float(cos(theta))
                 sinTable[p * half + i] = Float(sin(theta))
             }

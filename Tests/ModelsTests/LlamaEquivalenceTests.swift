@@ -27,9 +27,25 @@ final class LlamaEquivalenceTests: XCTestCase {
         try checkEngineAgainstTrainingModel([(.f32, true), (.q4_1, false)], architecture: "qwen2")
     }
 
-    private func checkEngineAgainstTrainingModel(_ variants: [(GGMLType, Bool)], architecture: String) throws {
+    /// Llama 3 files divide the rotary frequencies by per-pair factors (`rope_freqs.weight`).
+    func testRotaryFrequencyFactorsAreReadAndApplied() throws {
+        let factors = (0..<TinyLlamaGGUF.config.headDim / 2).map { Float(1 + $0 % 4) }
+        let file = try TinyLlamaGGUF.file(type: .f32, ropeFactors: factors)
+        XCTAssertEqual(try LlamaConfig(gguf: file).ropeFrequencyFactors, factors)
+        XCTAssertEqual(RoPE.angle(position: 3, pair: 2, rotaryDim: 8, base: 10_000, factors: [1, 1, 4, 1]),
+                       3 * Foundation.pow(10_000, -0.5) / 4, accuracy: 1e-12)
+        try checkEngineAgainstTrainingModel([(.f32, false), (.q4_1, true)], architecture: "llama", ropeFactors: factors)
+        let plain = try LlamaInference(file: TinyLlamaGGUF.file(type: .f32)).logitsOfEveryPosition(tokens)
+        let scaled = try LlamaInference(file: file).logitsOfEveryPosition(tokens)
+        XCTAssertGreaterThan(maxDifference(plain, scaled), 1e-3, "the factors change the logits")
+        XCTAssertThrowsError(try LlamaConfig(gguf: TinyLlamaGGUF.file(ropeFactors: [1, 2, 3]))) {
+            XCTAssertTrue("\($0)".contains("rope_freqs.weight"), "\($0)")
+        }
+    }
+
+    private func checkEngineAgainstTrainingModel(_ variants: [(GGMLType, Bool)], architecture: String, ropeFactors: [Float]? = nil) throws {
         for (type, tied) in variants {
-            let file = try TinyLlamaGGUF.file(type: type, tied: tied, architecture: architecture)
+            let file = try TinyLlamaGGUF.file(type: type, tied: tied, architecture: architecture, ropeFactors: ropeFactors)
             let model = try LlamaModel.load(gguf: file)
             XCTAssertEqual(model.config.tiedEmbeddings, tied)
             XCTAssertEqual(model.output == nil, tied)

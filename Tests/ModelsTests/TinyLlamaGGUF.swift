@@ -10,7 +10,8 @@ enum TinyLlamaGGUF {
 
     /// The file's bytes: matrices as `type`, norms (and Qwen2's attention biases) as F32, an output
     /// matrix unless `tied`.
-    static func data(type: GGMLType = .q8_0, tied: Bool = false, architecture: String = "llama", seed: UInt64 = 3) throws -> Data {
+    static func data(type: GGMLType = .q8_0, tied: Bool = false, architecture: String = "llama", ropeFactors: [Float]? = nil,
+                     seed: UInt64 = 3) throws -> Data {
         var c = config
         c.tiedEmbeddings = tied
         c.attentionBias = architecture == "qwen2"
@@ -38,10 +39,11 @@ enum TinyLlamaGGUF {
                 try w.addTensor(name: entry.gguf, shape: entry.shape, values: values, type: type)
             }
         }
+        if let ropeFactors { try w.addTensor(name: LlamaTensorTable.ropeFrequencies, shape: [ropeFactors.count], values: ropeFactors, type: .f32) }
         return try w.data()
     }
 
-    static func file(type: GGMLType = .q8_0, tied: Bool = false, architecture: String = "llama") throws -> GGUFFile {
-        try GGUFFile(data: data(type: type, tied: tied, architecture: architecture))
+    static func file(type: GGMLType = .q8_0, tied: Bool = false, architecture: String = "llama", ropeFactors: [Float]? = nil) throws -> GGUFFile {
+        try GGUFFile(data: data(type: type, tied: tied, architecture: architecture, ropeFactors: ropeFactors))
     }
 }
