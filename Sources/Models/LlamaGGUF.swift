@@ -73,6 +73,15 @@ extension LlamaConfig {
             }
             ropeFrequencyFactors = factors
         }
+        // Linear position scaling divides every frequency by the factor (as llama.cpp's freq_scale does).
+        let scaling = meta.string("\(arch).rope.scaling.type") ?? "linear"
+        guard scaling == "linear" || scaling == "none" else {
+            throw LlamaError.badConfig("rotary scaling '\(scaling)' is not supported (linear scaling and rope_freqs factors are)")
+        }
+        if let factor = meta.float("\(arch).rope.scaling.factor") ?? meta.float("\(arch).rope.scale_linear"), factor != 0, factor != 1 {
+            guard factor.isFinite && factor > 0 else { throw LlamaError.badConfig("\(arch).rope.scaling.factor is \(factor)") }
+            ropeFrequencyFactors = (ropeFrequencyFactors ?? Array(repeating: 1, count: headDim / 2)).map { $0 * factor }
+        }
         if let rotary = meta.int("\(arch).rope.dimension_count"), rotary != headDim {
             throw LlamaError.badConfig("rotary dimension \(rotary) differs from the head size \(headDim) (partial rotary embeddings are not supported)")
         }

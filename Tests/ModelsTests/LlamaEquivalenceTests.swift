@@ -43,6 +43,22 @@ final class LlamaEquivalenceTests: XCTestCase {
         }
     }
 
+    /// Linear rotary scaling divides every frequency by its factor, on top of `rope_freqs`; other kinds are refused.
+    func testLinearRotaryScaling() throws {
+        func config(_ metadata: [String: GGUFValue], factors: [Float]? = nil) throws -> LlamaConfig {
+            try LlamaConfig(gguf: GGUFFile(data: TinyLlamaGGUF.data(ropeFactors: factors, metadata: metadata)))
+        }
+        let pairs = TinyLlamaGGUF.config.headDim / 2
+        let linear: [String: GGUFValue] = ["llama.rope.scaling.type": .string("linear"), "llama.rope.scaling.factor": .float32(2)]
+        XCTAssertEqual(try config(linear).ropeFrequencyFactors, Array(repeating: 2, count: pairs))
+        XCTAssertEqual(try config(linear, factors: Array(repeating: 3, count: pairs)).ropeFrequencyFactors, Array(repeating: 6, count: pairs))
+        XCTAssertEqual(try config(["llama.rope.scale_linear": .float32(4)]).ropeFrequencyFactors, Array(repeating: 4, count: pairs))
+        XCTAssertNil(try config(["llama.rope.scaling.type": .string("none")]).ropeFrequencyFactors)
+        XCTAssertThrowsError(try config(["llama.rope.scaling.type": .string("yarn"), "llama.rope.scaling.factor": .float32(4)])) {
+            XCTAssertTrue("\($0)".contains("rotary scaling 'yarn' is not supported"), "\($0)")
+        }
+    }
+
     private func checkEngineAgainstTrainingModel(_ variants: [(GGMLType, Bool)], architecture: String, ropeFactors: [Float]? = nil) throws {
         for (type, tied) in variants {
             let file = try TinyLlamaGGUF.file(type: type, tied: tied, architecture: architecture, ropeFactors: ropeFactors)

@@ -11,7 +11,7 @@ enum TinyLlamaGGUF {
     /// The file's bytes: matrices as `type`, norms (and Qwen2's attention biases) as F32, an output
     /// matrix unless `tied`.
     static func data(type: GGMLType = .q8_0, tied: Bool = false, architecture: String = "llama", ropeFactors: [Float]? = nil,
-                     seed: UInt64 = 3) throws -> Data {
+                     metadata: [String: GGUFValue] = [:], seed: UInt64 = 3) throws -> Data {
         var c = config
         c.tiedEmbeddings = tied
         c.attentionBias = architecture == "qwen2"
@@ -27,6 +27,7 @@ enum TinyLlamaGGUF {
         w.set("\(architecture).attention.layer_norm_rms_epsilon", .float32(c.normEps))
         w.set("\(architecture).context_length", .uint32(UInt32(c.contextLength)))
         w.set("\(architecture).vocab_size", .uint32(UInt32(c.vocabSize)))
+        for (key, value) in metadata { w.set(key, value) }
         var rng = SeededRandom(seed: seed)
         for entry in LlamaTensorTable.entries(c) {
             let count = entry.shape.reduce(1, *)
