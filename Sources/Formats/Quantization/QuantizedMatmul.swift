@@ -3,7 +3,7 @@ import Tensor
 // MARK: - Y = X·Wᵀ for many rows of X (prefill, scoring)
 
 extension QuantizedMatrix {
-    /// Stored values of expanded panels a thread keeps at once (they stay in its L2 cache).
+    /// Floats of expanded panels a thread keeps at once (384 KB, within a core's L2 cache).
     static let panelBudget = 96 * 1024
     /// Input values multiplied per pass over the rows of X (longer inputs are cut in slices).
     static let sliceLimit = 1024
@@ -28,10 +28,10 @@ extension QuantizedMatrix {
     /// Y[n, Σ rows] = X[n, cols] · [W₁; W₂; …]ᵀ for matrices with the same input size, their outputs
     /// side by side in each row of Y (row stride `ldy`), added to Y when `accumulate`.
     ///
-    /// The output columns are split between the cores. Each thread expands its weight rows sixteen
-    /// at a time straight into the packed panels of `PanelProduct` and multiplies every row of X
-    /// by them before expanding more, so the weights are read once, in their compact form, and no
-    /// float32 copy of a whole matrix is made. A few rows go through `matvec` instead.
+    /// The output columns are split into tasks for the cores. A task expands a block of its weight
+    /// rows, sixteen at a time, straight into the packed panels of `PanelProduct` and multiplies
+    /// every row of X by the block before expanding the next, so the weights are read once, in their
+    /// compact form, and no float32 copy of a whole matrix is made. A few rows go through `matvec`.
     public static func matmul(_ x: UnsafePointer<Float>, lda: Int, n: Int, _ matrices: [QuantizedMatrix],
                               into y: UnsafeMutablePointer<Float>, ldy: Int, accumulate: Bool) {
         guard let first = matrices.first, n > 0 else { return }
