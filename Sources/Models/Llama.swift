@@ -40,6 +40,10 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
                   // Absent from configs written before it existed.
                   attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false,
                   ropeFrequencyFactors: try c.decodeIfPresent([Float].self, forKey: .ropeFrequencyFactors))
+        if let factors = ropeFrequencyFactors, heads > 0, factors.count != headDim / 2 || !factors.allSatisfy({ $0 > 0 }) {
+            throw DecodingError.dataCorruptedError(forKey: .ropeFrequencyFactors, in: c,
+                                                   debugDescription: "need \(headDim / 2) positive rotary frequency factors (one per pair)")
+        }
     }
 
     public init(vocabSize: Int, dim: Int, layers: Int, heads: Int, kvHeads: Int, ffnDim: Int,

@@ -20,6 +20,28 @@ final class LlamaSmokeTests: XCTestCase {
         for (a, b) in zip(full.scalars, incremental) { XCTAssertEqual(a, b, accuracy: 1e-4) }
     }
 
+    /// Configs round-trip through JSON; ones written before the newer keys still load, and wrong
+    /// rotary factors are a decoding error rather than a crash later.
+    func testConfigJSONRoundTripsAndChecksRotaryFactors() throws {
+        var config = LlamaConfig.tiny(vocabSize: 40)
+        config.attentionBias = true
+        config.ropeFrequencyFactors = Array(repeating: 2, count: config.headDim / 2)
+        let data = try JSONEncoder().encode(config)
+        XCTAssertEqual(try JSONDecoder().decode(LlamaConfig.self, from: data), config)
+
+        var old = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        old["attention.bias"] = nil
+        old["rope.freq_factors"] = nil
+        let decoded = try JSONDecoder().decode(LlamaConfig.self, from: JSONSerialization.data(withJSONObject: old))
+        XCTAssertFalse(decoded.attentionBias)
+        XCTAssertNil(decoded.ropeFrequencyFactors)
+
+        old["rope.freq_factors"] = [1, 2, 3]
+        XCTAssertThrowsError(try JSONDecoder().decode(LlamaConfig.self, from: JSONSerialization.data(withJSONObject: old))) {
+            XCTAssertTrue("\($0)".contains("rotary frequency factors"), "\($0)")
+        }
+    }
+
     func testTiedEmbeddingsHaveNoOutputMatrix() {
         var config = LlamaConfig.tiny(vocabSize: 40)
         config.tiedEmbeddings = true
