@@ -175,21 +175,3 @@ public final class LlamaInference {
         position += 1
     }
 }
-
-/// A float buffer that grows on demand and is reused between calls.
-final class Workspace {
-    private var buffer: UnsafeMutablePointer<Float>?
-    private var capacity = 0
-
-    /// At least `count` floats (contents unspecified), valid until the next call.
-    func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
-        if count > capacity || buffer == nil {
-            buffer?.deallocate()
-            buffer = .allocate(capacity: max(count, 1))
-            capacity = count
-        }
-        return buffer!
-    }
-
-    deinit { buffer?.deallocate() }
-}

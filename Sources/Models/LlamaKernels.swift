@@ -78,8 +78,8 @@ enum LlamaKernels {
 
 // MARK: - Rotary tables
 
-/// cos/sin of pos·base^(−2i/R) for every position below `capacity` and pair i < R/2, with the
-/// interleaved pair layout (2i, 2i+1) that GGUF Llama weights use.
+/// cos/sin of every pair's angle (see `RoPE.angle`) for every position below `capacity`, pairs laid
+/// out as `layout` says.
 struct RotaryTable {
     let half: Int
     let layout: RoPE.Layout
@@ -89,15 +89,7 @@ struct RotaryTable {
     init(rotaryDim: Int, base: Float, layout: RoPE.Layout, frequencyFactors: [Float]?, capacity: Int) {
         half = rotaryDim / 2
         self.layout = layout
-        var c = [Float](repeating: 0, count: capacity * half), s = c
-        for p in 0..<capacity {
-            for i in 0..<half {
-                let theta = RoPE.angle(position: p, pair: i, rotaryDim: rotaryDim, base: base, factors: frequencyFactors)
-                c[p * half + i] = Float(Foundation.cos(theta))
-                s[p * half + i] = Float(Foundation.sin(theta))
-            }
-        }
-        cos = c; sin = s
+        (cos, sin) = RoPE.tables(positions: capacity, rotaryDim: rotaryDim, base: base, factors: frequencyFactors)
     }
 
     /// Rotates `heads` heads of `headDim` values at `x` for position `pos`.
@@ -106,8 +98,7 @@ struct RotaryTable {
         cos.withUnsafeBufferPointer { cb in
             sin.withUnsafeBufferPointer { sb in
                 let c = cb.baseAddress! + pos * half, s = sb.baseAddress! + pos * half
-                // Pair i is (2i, 2i + 1) when interleaved, (i, i + half) when split in halves.
-                let (step, second) = layout == .interleaved ? (2, 1) : (1, half)
+                let (step, second) = layout.pairing(half: half)
                 for h in 0..<heads {
                     let v = x + h * headDim
                     for i in 0..<half {

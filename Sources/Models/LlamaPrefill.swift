@@ -85,7 +85,7 @@ extension LlamaInference {
     private func forwardChunk(_ xs: UnsafeMutablePointer<Float>, n: Int, lastBlockOnlyForLast: Bool) {
         let c = config, qw = c.heads * c.headDim, kvw = c.kvHeads * c.headDim, pos = position
         let qkvw = qw + 2 * kvw, f = c.ffnDim
-                // One workspace, kept between calls (fresh pages would be zeroed by the kernel every time):
+        // One workspace, kept between calls (fresh pages would be zeroed by the kernel every time):
         // xb [n, C], qkv [n, Q | K | V], atts [n, H·D], h [n, gate | up].
         let sizes = [n * c.dim, n * qkvw, n * qw, n * 2 * f]
         let workspace = prefillWorkspace.reserve(sizes.reduce(0, +))
@@ -149,13 +149,13 @@ extension LlamaInference {
     private func attendMany(layer: Int, queries qs: UnsafeMutablePointer<Float>, stride: Int, from first: Int, n: Int,
                             into atts: UnsafeMutablePointer<Float>) {
         let c = config, d = c.headDim, qw = c.heads * d, kvw = c.kvHeads * d, group = c.heads / c.kvHeads
-        let pos = first, scale = 1 / Float(d).squareRoot(), block = LlamaInference.queryBlock
+        let scale = 1 / Float(d).squareRoot(), block = LlamaInference.queryBlock
         let kBase = keys + layer * capacity * kvw, vBase = values + layer * capacity * kvw
         var tasks: [(g: Int, r0: Int)] = []
         for r0 in Swift.stride(from: 0, to: n, by: block).reversed() { for g in 0..<c.kvHeads { tasks.append((g, r0)) } }
         SpinningPool.shared.run(tasks: tasks.count) { t in
             let (g, r0) = tasks[t]
-            let rows = min(block, n - r0), seen = pos + r0 + rows, stacked = group * rows
+            let rows = min(block, n - r0), seen = first + r0 + rows, stacked = group * rows
             // Scratch: scores [stacked, seen], then the stacked queries and outputs [stacked, d] each.
             let s = ThreadScratch.floats(stacked * (seen + 2 * d))
             let q = s + stacked * seen, o = q + stacked * d
@@ -166,7 +166,7 @@ extension LlamaInference {
             gemm(transA: false, transB: true, m: stacked, n: seen, k: d, alpha: scale,
                  q, lda: d, kBase + g * d, ldb: kvw, s, ldc: seen)
             for row in 0..<stacked {
-                let valid = pos + r0 + row % rows + 1, scores = s + row * seen
+                let valid = first + r0 + row % rows + 1, scores = s + row * seen
                 Softmax.row(scores, scores, valid)
                 if valid < seen { (scores + valid).initialize(repeating: 0, count: seen - valid) }
             }

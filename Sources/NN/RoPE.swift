@@ -9,6 +9,9 @@ public final class RoPE: @unchecked Sendable {
         case interleaved
         /// (i, i + D/2): Hugging Face checkpoints ("neox" style).
         case halfSplit
+
+        /// Pair i is (stride·i, stride·i + gap) for `half` pairs.
+        public func pairing(half: Int) -> (stride: Int, gap: Int) { self == .interleaved ? (2, 1) : (1, half) }
     }
 
     public let headDim: Int
@@ -38,19 +41,24 @@ public final class RoPE: @unchecked Sendable {
         Double(p) * Foundation.pow(Double(base), -2 * Double(i) / Double(rotaryDim)) / Double(factors?[i] ?? 1)
     }
 
-    private func ensureTable(_ positions: Int) {
-        guard positions > cachedPositions else { return }
+    /// cos and sin of every pair's angle at positions 0..<positions, each [positions, rotaryDim/2].
+    public static func tables(positions: Int, rotaryDim: Int, base: Float, factors: [Float]?) -> (cos: [Float], sin: [Float]) {
         let half = rotaryDim / 2
-        let n = max(positions, cachedPositions * 2)
-        cosTable = Array(repeating: 0, count: n * half)
-        sinTable = cosTable
-        for p in 0..<n {
+        var c = [Float](repeating: 0, count: positions * half), s = c
+        for p in 0..<positions {
             for i in 0..<half {
-                let theta = RoPE.angle(position: p, pair: i, rotaryDim: rotaryDim, base: base, factors: frequencyFactors)
-                cosTable[p * half + i] = Float(cos(theta))
-                sinTable[p * half + i] = Float(sin(theta))
+                let theta = angle(position: p, pair: i, rotaryDim: rotaryDim, base: base, factors: factors)
+                c[p * half + i] = Float(cos(theta))
+                s[p * half + i] = Float(sin(theta))
             }
         }
+        return (c, s)
+    }
+
+    private func ensureTable(_ positions: Int) {
+        guard positions > cachedPositions else { return }
+        let n = max(positions, cachedPositions * 2)
+        (cosTable, sinTable) = RoPE.tables(positions: n, rotaryDim: rotaryDim, base: base, factors: frequencyFactors)
         cachedPositions = n
     }
 
@@ -71,7 +79,7 @@ public final class RoPE: @unchecked Sendable {
     /// Rotation by +θ (direction 1) or −θ (direction −1, the backward) of `rows` rows of H·D values.
     private func rotate(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, rows: Int, t: Int, heads: Int, offset: Int, direction: Float) {
         let half = rotaryDim / 2, d = headDim, width = heads * d
-        let (stride, pairGap) = layout == .interleaved ? (2, 1) : (1, half)
+        let (stride, pairGap) = layout.pairing(half: half)
         cosTable.withUnsafeBufferPointer { cosBuf in
             sinTable.withUnsafeBufferPointer { sinBuf in
                 let cs = cosBuf.baseAddress!, sn = sinBuf.baseAddress!

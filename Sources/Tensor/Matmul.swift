@@ -6,17 +6,15 @@ import CBLAS
 ///
 /// OpenBLAS runs single-threaded; large products are split here into row (or column) blocks
 /// across the cores, so that BLAS and the elementwise loops share one pool of threads instead
-/// of fighting over the cores with OpenBLAS's spinning workers. With `splitColumns`, the columns
-/// are split whenever there are enough: each thread then packs only its part of op(B) (suits a
-/// large weight matrix times a block of activations).
+/// of fighting over the cores with OpenBLAS's spinning workers.
 @inline(__always)
 public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                  _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-                 beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int, splitColumns: Bool = false) {
+                 beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
     BLASThreads.configure()
     let work = m * n * k
     let parts = work >= 1 << 20 ? Parallelism.cores : 1
-    if parts > 1 && m >= 2 * 16 && m >= n / 4 && !(splitColumns && n >= 4 * 16) {
+    if parts > 1 && m >= 2 * 16 && m >= n / 4 {
         // Split the rows of C (and of op(A)).
         parallelChunks(parts, minChunk: 1) { s, e in
             for p in s..<e {

@@ -1,21 +1,31 @@
 import Foundation
 
-/// A float buffer per thread, kept between calls and grown on demand: hot loops on pool threads
-/// get scratch space without allocating (fresh pages would be faulted in and zeroed every time).
-public enum ThreadScratch {
-    private final class Buffer {
-        var pointer: UnsafeMutablePointer<Float>
-        var capacity: Int
-        init(_ capacity: Int) {
-            pointer = .allocate(capacity: capacity)
-            self.capacity = capacity
+/// A float buffer that grows on demand and is reused between calls (fresh pages would be faulted
+/// in and zeroed by the kernel every time).
+public final class Workspace {
+    private var buffer: UnsafeMutablePointer<Float>?
+    private var capacity = 0
+
+    public init() {}
+
+    /// At least `count` floats (contents unspecified), valid until the next call.
+    public func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity || buffer == nil {
+            buffer?.deallocate()
+            buffer = .allocate(capacity: max(count, 1))
+            capacity = count
         }
-        deinit { pointer.deallocate() }
+        return buffer!
     }
 
+    deinit { buffer?.deallocate() }
+}
+
+/// A `Workspace` per thread: hot loops on pool threads get scratch space without allocating.
+public enum ThreadScratch {
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
-        // The buffer is released when its thread ends.
+        // The workspace is released when its thread ends.
         pthread_key_create(&key) { if let raw = $0 { Unmanaged<AnyObject>.fromOpaque(raw).release() } }
         return key
     }()
@@ -24,12 +34,10 @@ public enum ThreadScratch {
     /// thread asks again).
     public static func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
         if let raw = pthread_getspecific(key) {
-            let buffer = Unmanaged<Buffer>.fromOpaque(raw).takeUnretainedValue()
-            if buffer.capacity >= count { return buffer.pointer }
-            Unmanaged<Buffer>.fromOpaque(raw).release()
+            return Unmanaged<Workspace>.fromOpaque(raw).takeUnretainedValue().reserve(count)
         }
-        let buffer = Buffer(max(count, 1))
-        pthread_setspecific(key, Unmanaged.passRetained(buffer).toOpaque())
-        return buffer.pointer
+        let workspace = Workspace()
+        pthread_setspecific(key, Unmanaged.passRetained(workspace).toOpaque())
+        return workspace.reserve(count)
     }
 }

@@ -56,17 +56,11 @@ extension QuantizedMatrix {
         let panels = (total + PanelProduct.width - 1) / PanelProduct.width
         let tasks = n * total * cols >= 1 << 20 && pool.width > 1 ? min(4 * pool.width, panels) : 1
         let share = (panels + tasks - 1) / tasks * PanelProduct.width
+        let sizes = matrices.lazy.map(\.rows)
         pool.run(tasks: tasks) { task in
             // The task's output columns, over the matrices laid end to end.
-            var start = min(total, task * share), offset = 0
-            let end = min(total, start + share)
-            for m in matrices where start < end {
-                if start - offset < m.rows {
-                    let stop = min(m.rows, end - offset)
-                    m.multiplyRows(start - offset..<stop, x, lda: lda, n: n, into: y + offset, ldy: ldy, accumulate: accumulate)
-                    start = offset + stop
-                }
-                offset += m.rows
+            forEachPart(of: min(total, task * share)..<min(total, (task + 1) * share), sizes: sizes) { i, rows, offset in
+                matrices[i].multiplyRows(rows, x, lda: lda, n: n, into: y + offset, ldy: ldy, accumulate: accumulate)
             }
         }
     }

@@ -33,19 +33,24 @@ extension QuantizedMatrix {
             let pool = SpinningPool.shared
             let tasks = totalRows * cols >= parallelThreshold && pool.width > 1 ? min(2 * pool.width, totalRows) : 1
             let chunk = (totalRows + tasks - 1) / tasks
+            let sizes = products.lazy.map(\.matrix.rows)
             pool.run(tasks: tasks) { w in
                 // Task w takes rows [w·chunk, (w+1)·chunk) of the products' rows laid end to end.
-                var start = w * chunk, end = min(totalRows, start + chunk), offset = 0
-                for (m, y) in products where start < end {
-                    let local = start - offset
-                    if local < m.rows {
-                        let stop = min(m.rows, end - offset)
-                        m.dotRows(local, stop, input, y)
-                        start = offset + stop
-                    }
-                    offset += m.rows
+                forEachPart(of: min(totalRows, w * chunk)..<min(totalRows, (w + 1) * chunk), sizes: sizes) { i, rows, _ in
+                    products[i].matrix.dotRows(rows.lowerBound, rows.upperBound, input, products[i].y)
                 }
             }
+        }
+    }
+
+    /// For a range of rows of matrices laid end to end (`sizes` rows each), calls `body(i, rows, offset)`
+    /// with each matrix i it meets, its rows in the range, and the matrix's first row in that order.
+    static func forEachPart<Sizes: Sequence<Int>>(of range: Range<Int>, sizes: Sizes, _ body: (Int, Range<Int>, Int) -> Void) {
+        var offset = 0
+        for (i, size) in sizes.enumerated() {
+            let lower = max(range.lowerBound - offset, 0), upper = min(range.upperBound - offset, size)
+            if lower < upper { body(i, lower..<upper, offset) }
+            offset += size
         }
     }
 

@@ -45,8 +45,8 @@ public final class CorpusCommand: WorkbenchCommand {
         case "target": voices = [SpeechVoice.target]
         case let list: voices = try library { try SpeechVoice.list(list) }
         }
-        let folder = options["out"].map { $0.contains("/") ? AudioPaths.url($0, in: context) : corporaRoot(context).appendingPathComponent($0) }
-            ?? corporaRoot(context).appendingPathComponent(textURL.deletingPathExtension().lastPathComponent, isDirectory: true)
+        let folder = options["out"].map { $0.contains("/") ? AudioPaths.url($0, in: context) : Self.corporaRoot(context).appendingPathComponent($0) }
+            ?? Self.corporaRoot(context).appendingPathComponent(textURL.deletingPathExtension().lastPathComponent, isDirectory: true)
         context.print("corpus synth: \(texts.count) lines × \(voices.count) voices (\(voices.map(\.description).joined(separator: ", "))) → \(folder.path)")
         var builder = CorpusBuilder()
         builder.seed = UInt64(context.state.settings.int("seed") ?? 0)
@@ -58,7 +58,7 @@ public final class CorpusCommand: WorkbenchCommand {
         return .ok
     }
 
-    private func corporaRoot(_ context: CommandContext) -> URL {
+    private static func corporaRoot(_ context: CommandContext) -> URL {
         context.state.home.appendingPathComponent("corpora", isDirectory: true)
     }
 
@@ -83,7 +83,7 @@ public final class CorpusCommand: WorkbenchCommand {
     /// A corpus folder: `word` as a path when it holds a manifest, else `$ECHOX_HOME/corpora/<word>`.
     static func corpusFolder(_ word: String, in context: CommandContext) throws -> URL {
         let direct = AudioPaths.url(word, in: context)
-        let named = context.state.home.appendingPathComponent("corpora", isDirectory: true).appendingPathComponent(word, isDirectory: true)
+        let named = corporaRoot(context).appendingPathComponent(word, isDirectory: true)
         for folder in [direct, named] where FileManager.default.fileExists(atPath: folder.appendingPathComponent(CorpusManifest.fileName).path) {
             return folder
         }

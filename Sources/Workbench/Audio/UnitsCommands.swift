@@ -30,8 +30,7 @@ public enum UnitsCommands {
     ) { words, context in
         guard words.count == 1 else { throw WorkbenchError.usage("load units PATH|NAME") }
         let folder = modelFolder(words[0], in: context)
-        let model: UnitsModel
-        do { model = try UnitsModel.load(from: folder) } catch { throw WorkbenchError.failed("\(error)") }
+        let model = try library { try UnitsModel.load(from: folder) }
         context.state.setUnitsModel(model, folder: folder)
         context.print(describe(model, folder: folder))
         return .ok

@@ -106,6 +106,11 @@ public struct Notebook: Equatable {
         return kept
     }
 
+    /// The link lines of cell `cell`'s artifacts in the notebook at `url`, each as `kept` places it.
+    static func links(for artifacts: [Artifact], notebook url: URL, cell: Int) -> [String] {
+        artifacts.map { link(for: kept($0, notebook: url, cell: cell), relativeTo: url.deletingLastPathComponent()) }
+    }
+
     /// The Markdown line that links an artifact, with its path relative to `directory` when inside it.
     public static func link(for artifact: Artifact, relativeTo directory: URL) -> String {
         let path = relativePath(artifact.url, from: directory)
@@ -139,11 +144,10 @@ public struct Notebook: Equatable {
     public static func fromTranscript(_ entries: [TranscriptEntry], title: String, notebook url: URL) -> Notebook {
         var blocks: [Block] = [.text(["# \(title)", "", "Saved from the echox shell; replay with `echox run`.", ""])]
         try? FileManager.default.removeItem(at: filesFolder(of: url))
-        let directory = url.deletingLastPathComponent()
         for (index, entry) in entries.enumerated() {
             let output = entry.failed ? Notebook.errorFirst(entry.output) : entry.output
             blocks.append(.cell(Cell(source: [entry.input], output: output,
-                                     links: entry.artifacts.map { link(for: kept($0, notebook: url, cell: index + 1), relativeTo: directory) })))
+                                     links: links(for: entry.artifacts, notebook: url, cell: index + 1))))
             if index < entries.count - 1 { blocks.append(.text([""])) }
         }
         return Notebook(blocks: blocks)

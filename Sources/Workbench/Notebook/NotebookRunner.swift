@@ -26,7 +26,6 @@ public struct NotebookRunner {
     /// emptied when the run starts).
     public func run(_ url: URL) throws -> NotebookRunReport {
         var notebook = try Notebook.load(url)
-        let directory = url.deletingLastPathComponent()
         try? FileManager.default.removeItem(at: Notebook.filesFolder(of: url))
         let cells = notebook.cellIndices
         var report = NotebookRunReport(cellsRun: 0, cellCount: cells.count, failure: nil)
@@ -50,7 +49,7 @@ public struct NotebookRunner {
                 if failure != nil || session.shouldQuit { break }
             }
             cell.output = failure == nil || output.hasPrefix("error: ") ? output : Notebook.errorFirst(output)
-            cell.links = artifacts.map { Notebook.link(for: Notebook.kept($0, notebook: url, cell: number + 1), relativeTo: directory) }
+            cell.links = Notebook.links(for: artifacts, notebook: url, cell: number + 1)
             notebook.blocks[index] = .cell(cell)
             report.cellsRun += 1
             try notebook.write(to: url)
