@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point down only: Tensor ← NN ← Optim ← Models ← Training ← Workbench ← echox.
+// Dependencies point down only: Processes, Tensor ← NN ← Optim ← Models ← Units ← Training ← Workbench ← echox.
 let package = Package(
     name: "EchoXWorkbench",
     platforms: [.macOS(.v14)],
@@ -22,13 +22,14 @@ let package = Package(
                        providers: [.apt(["libreadline-dev"])]),
 
         // MARK: - Core
+        .target(name: "Processes"),
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: kernels),
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: kernels),
         .target(name: "Optim", dependencies: ["Tensor", "NN", "Formats"]),
         .target(name: "Formats", dependencies: ["Tensor"], swiftSettings: kernels),
         .target(name: "Tokenizers", dependencies: ["Formats"]),
-        .target(name: "Audio", dependencies: ["CSndfile", "Tensor"], swiftSettings: kernels),
-        .target(name: "Models", dependencies: ["NN", "Formats", "Tokenizers"], swiftSettings: kernels),
+        .target(name: "Audio", dependencies: ["CSndfile", "Tensor", "Processes"], swiftSettings: kernels),
+        .target(name: "Models", dependencies: ["NN", "Formats", "Tokenizers", "Processes"], swiftSettings: kernels),
         .target(name: "Units", dependencies: ["Audio", "NN", "Optim", "Models"], swiftSettings: kernels),
         .target(name: "Training", dependencies: ["Models", "Optim", "Formats", "Units"]),
         .target(name: "Evaluation", dependencies: ["Training"]),

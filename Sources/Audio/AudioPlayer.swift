@@ -1,4 +1,5 @@
 import Foundation
+import Processes
 
 // MARK: - Playback through whatever command-line player the machine has
 
@@ -70,26 +71,13 @@ public enum AudioPlayer {
         return nil
     }
 
-    /// Runs a process, killing it when it outlives `timeout` seconds.
+    /// Runs a player, stopping it when it outlives `timeout` seconds.
     static func run(_ executable: String, arguments: [String], timeout: TimeInterval, name: String, file: String) -> PlaybackResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let done = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in done.signal() }
-        do { try process.run() } catch {
-            return .failed(message: "could not start \(name): \(error.localizedDescription); the file is at \(file)")
+        do {
+            try Subprocess.runChecked(executable, arguments: arguments, timeout: max(0.1, timeout))
+            return .played(player: name)
+        } catch {
+            return .failed(message: "\(error); the file is at \(file)")
         }
-        if done.wait(timeout: .now() + max(0.1, timeout)) == .timedOut {
-            process.terminate()
-            if done.wait(timeout: .now() + 1) == .timedOut { kill(process.processIdentifier, SIGKILL); _ = done.wait(timeout: .now() + 1) }
-            return .failed(message: "\(name) did not finish within \(Int(timeout)) s and was stopped; the file is at \(file)")
-        }
-        guard process.terminationStatus == 0 else {
-            return .failed(message: "\(name) exited with status \(process.terminationStatus); the file is at \(file)")
-        }
-        return .played(player: name)
     }
 }

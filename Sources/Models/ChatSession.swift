@@ -21,6 +21,14 @@ public final class ChatSession {
         generator.engine.reset()
     }
 
+    /// Replaces the system prompt (the conversation starts over when it changes).
+    public func setSystemPrompt(_ prompt: String) {
+        guard messages.first(where: { $0.role == "system" }) != .system(prompt) else { return }
+        messages = [.system(prompt)]
+        cached = []
+        generator.engine.reset()
+    }
+
     /// Starts over (keeps the system prompt).
     public func clear() {
         messages = messages.filter { $0.role == "system" }

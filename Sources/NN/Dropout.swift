@@ -3,8 +3,9 @@ import Tensor
 /// Inverted dropout: while training, zeroes each element with probability `p` and scales the rest by
 /// 1/(1 − p); the identity in eval mode. The mask comes from the module's own seeded generator, which
 /// is a public var so that a checkpoint can save and restore it for an exact resume.
-public final class Dropout: Module {
-    public let p: Float
+public final class Dropout: Module, RandomStateful {
+    /// The drop probability (0 makes the layer the identity).
+    public var p: Float { didSet { precondition(p >= 0 && p <= 1, "dropout probability \(p) outside [0, 1]") } }
     public var rng: SeededRandom
 
     public init(_ p: Float, seed: UInt64 = 0) {

@@ -47,6 +47,19 @@ open class Module {
     /// Every module in the tree (this one first).
     public var allModules: [Module] { [self] + children.flatMap { $0.1.allModules } }
 
+    /// Every module in the tree with its dotted path (this one as "").
+    public var namedModules: [(String, Module)] {
+        [("", self)] + children.flatMap { name, child in
+            child.namedModules.map { ($0.0.isEmpty ? name : "\(name).\($0.0)", $0.1) }
+        }
+    }
+
+    /// The random generators of the tree (dropout masks…) by module path: a checkpoint saves them
+    /// so that a resumed run draws the same numbers.
+    public var randomGenerators: [(String, RandomStateful)] {
+        namedModules.compactMap { name, module in (module as? RandomStateful).map { (name, $0) } }
+    }
+
     public func train() { for m in allModules { m.isTraining = true } }
     public func eval() { for m in allModules { m.isTraining = false } }
 
@@ -63,6 +76,11 @@ open class Module {
         guard mirror.displayStyle == .optional else { return value }
         return mirror.children.first.map { unwrap($0.value) } ?? nil
     }
+}
+
+/// A module that draws random numbers while it runs (dropout); its generator is part of the training state.
+public protocol RandomStateful: AnyObject {
+    var rng: SeededRandom { get set }
 }
 
 /// Initialisers shared by the layers.

@@ -1,37 +1,69 @@
 import Foundation
 import Tensor
 
-/// Adam with decoupled weight decay (Loshchilov & Hutter), as PyTorch's AdamW.
+/// Parameters that share a learning-rate scale and a weight decay (e.g. LoRA adapters at 2× the
+/// base rate, or norms and biases without decay).
+public struct ParameterGroup {
+    public var name: String
+    public var parameters: [(String, Tensor)]
+    /// Multiplies the optimiser's (scheduled) learning rate for this group.
+    public var rateScale: Float
+    public var weightDecay: Float
+
+    public init(_ name: String, _ parameters: [(String, Tensor)], rateScale: Float = 1, weightDecay: Float) {
+        self.name = name
+        self.parameters = parameters
+        self.rateScale = rateScale
+        self.weightDecay = weightDecay
+    }
+
+    /// Two groups: matrices with `weightDecay`, and vectors (norm weights, biases) without.
+    public static func decayMatrices(_ parameters: [(String, Tensor)], weightDecay: Float) -> [ParameterGroup] {
+        [ParameterGroup("decay", parameters.filter { $0.1.rank >= 2 }, weightDecay: weightDecay),
+         ParameterGroup("no-decay", parameters.filter { $0.1.rank < 2 }, weightDecay: 0)].filter { !$0.parameters.isEmpty }
+    }
+}
+
+/// Adam with decoupled weight decay (Loshchilov & Hutter), as PyTorch's AdamW, over parameter groups.
 public final class AdamW: Optimizer {
+    public let groups: [ParameterGroup]
     public let parameters: [(String, Tensor)]
     public var learningRate: Float
     public var beta1: Float, beta2: Float, eps: Float
-    public var weightDecay: Float
-    /// Parameters whose names are here get no weight decay (norm weights, biases, embeddings…).
-    public var noDecay: Set<String>
     public private(set) var stepCount = 0
-    var moments1: [Tensor]   // same shapes as the parameters
+    let rateScales: [Float]   // per parameter, from its group
+    let decays: [Float]
+    var moments1: [Tensor]    // same shapes as the parameters
     var moments2: [Tensor]
 
-    public init(_ parameters: [(String, Tensor)], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                eps: Float = 1e-8, weightDecay: Float = 0.01, noDecay: Set<String> = []) {
-        self.parameters = parameters
+    public init(groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8) {
+        self.groups = groups
+        parameters = groups.flatMap(\.parameters)
+        rateScales = groups.flatMap { g in g.parameters.map { _ in g.rateScale } }
+        decays = groups.flatMap { g in g.parameters.map { _ in g.weightDecay } }
         self.learningRate = learningRate
         self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
-        self.weightDecay = weightDecay
-        self.noDecay = noDecay
         moments1 = parameters.map { Tensor(zeros: $0.1.shape) }
         moments2 = parameters.map { Tensor(zeros: $0.1.shape) }
+    }
+
+    /// One group with `weightDecay`, except the parameters named in `noDecay`.
+    public convenience init(_ parameters: [(String, Tensor)], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                            eps: Float = 1e-8, weightDecay: Float = 0.01, noDecay: Set<String> = []) {
+        let groups = [ParameterGroup("decay", parameters.filter { !noDecay.contains($0.0) }, weightDecay: weightDecay),
+                      ParameterGroup("no-decay", parameters.filter { noDecay.contains($0.0) }, weightDecay: 0)]
+        self.init(groups: groups.filter { !$0.parameters.isEmpty }, learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps)
     }
 
     public func step() {
         stepCount += 1
         let t = Float(stepCount)
         let correction1 = 1 - powf(beta1, t), correction2 = 1 - powf(beta2, t)
-        let (b1, b2, eps, lr) = (beta1, beta2, self.eps, learningRate)
-        for (i, (name, p)) in parameters.enumerated() {
+        let (b1, b2, eps) = (beta1, beta2, self.eps)
+        for (i, (_, p)) in parameters.enumerated() {
             guard let g = p.grad else { continue }
-            let decay = noDecay.contains(name) ? 1 : 1 - lr * weightDecay
+            let lr = learningRate * rateScales[i]
+            let decay = 1 - lr * decays[i]
             let pp = p.data, pg = g.data, m = moments1[i].data, v = moments2[i].data
             let stepSize = lr / correction1, invRootCorrection2 = 1 / correction2.squareRoot()
             parallelChunks(p.count) { s, e in
@@ -57,11 +89,15 @@ public final class AdamW: Optimizer {
 
     public func load(_ state: OptimizerState) throws {
         let byName = Dictionary(state.tensors, uniquingKeysWith: { a, _ in a })
-        for (i, (name, p)) in parameters.enumerated() {
+        // Every tensor is checked before any is copied, so a bad state changes nothing.
+        let pairs = try parameters.map { name, p -> (Tensor, Tensor) in
             guard let m = byName["adam.m.\(name)"], let v = byName["adam.v.\(name)"] else {
                 throw OptimizerError.missingState(name)
             }
             guard m.shape == p.shape, v.shape == p.shape else { throw OptimizerError.shapeMismatch(name, m.shape, p.shape) }
+            return (m, v)
+        }
+        for (i, (m, v)) in pairs.enumerated() {
             moments1[i].data.update(from: m.data, count: m.count)
             moments2[i].data.update(from: v.data, count: v.count)
         }

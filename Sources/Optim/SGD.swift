@@ -42,11 +42,13 @@ public final class SGD: Optimizer {
 
     public func load(_ state: OptimizerState) throws {
         let byName = Dictionary(state.tensors, uniquingKeysWith: { a, _ in a })
-        for (i, (name, p)) in parameters.enumerated() {
+        // Every tensor is checked before any is copied, so a bad state changes nothing.
+        let saved = try parameters.map { name, p -> Tensor in
             guard let v = byName["sgd.velocity.\(name)"] else { throw OptimizerError.missingState(name) }
             guard v.shape == p.shape else { throw OptimizerError.shapeMismatch(name, v.shape, p.shape) }
-            velocities[i].data.update(from: v.data, count: v.count)
+            return v
         }
+        for (i, v) in saved.enumerated() { velocities[i].data.update(from: v.data, count: v.count) }
         stepCount = state.stepCount
     }
 }

@@ -61,19 +61,28 @@ public final class UnitsModel {
     public static func load(from folder: URL) throws -> UnitsModel {
         let configURL = folder.appendingPathComponent(configFile)
         guard let data = FileManager.default.contents(atPath: configURL.path) else {
-            throw UnitsModelError("no units model at \(folder.path) (missing \(configFile)): train one with `echox units train --corpus DIR --out \(folder.path)`")
+            throw UnitsModelError("no units model at \(folder.path) (missing \(configFile)): train one with `units train <corpus> out=\(folder.path)`")
         }
         let config = try JSONDecoder().decode(UnitsModelConfig.self, from: data)
         let encoder = try SpeechEncoder(config.encoder)
-        try UnitsTrainingState.loadWeights(encoder, from: folder.appendingPathComponent(encoderFile))
+        try UnitsWeights.load(encoder, from: folder.appendingPathComponent(encoderFile))
         let vocoder = try UnitVocoder(config.vocoder)
-        try UnitsTrainingState.loadWeights(vocoder, from: folder.appendingPathComponent(vocoderFile))
+        try UnitsWeights.load(vocoder, from: folder.appendingPathComponent(vocoderFile))
         let durations = try UnitDurationPredictor(config.vocoder)
-        try UnitsTrainingState.loadWeights(durations, from: folder.appendingPathComponent(durationsFile))
-        return try UnitsModel(config: config, encoder: encoder,
-                              kmeans: try KMeansModel.load(from: folder.appendingPathComponent(kmeansFile)),
-                              language: try UnitLanguage.load(from: folder.appendingPathComponent(languageFile)),
+        try UnitsWeights.load(durations, from: folder.appendingPathComponent(durationsFile))
+        return try UnitsModel(config: config, encoder: encoder, kmeans: try loadKMeans(folder.appendingPathComponent(kmeansFile)),
+                              language: try loadLanguage(folder.appendingPathComponent(languageFile)),
                               vocoder: vocoder, durationPredictor: durations)
+    }
+
+    /// The k-means file of a model folder; a damaged one is an error naming the command that rebuilds it.
+    public static func loadKMeans(_ url: URL) throws -> KMeansModel {
+        do { return try KMeansModel.load(from: url) } catch { throw UnitsModelError.damaged(url, error) }
+    }
+
+    /// The unit-language file of a model folder, checked like `loadKMeans`.
+    public static func loadLanguage(_ url: URL) throws -> UnitLanguage {
+        do { return try UnitLanguage.load(from: url) } catch { throw UnitsModelError.damaged(url, error) }
     }
 
     // MARK: - Speech → units

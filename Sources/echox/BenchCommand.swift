@@ -44,7 +44,7 @@ struct BenchTrainCommand: ParsableCommand {
         var bench = TrainBenchmark()
         (bench.vocab, bench.dim, bench.layers, bench.heads, bench.kvHeads) = (vocab, dim, layers, heads, kvHeads)
         (bench.ffn, bench.seq, bench.batch, bench.steps, bench.warmup) = (ffn, seq, batch, steps, max(0, warmup))
-        let result = bench.run(log: { if verbose { print($0) } })
+        let result = try bench.run(log: { if verbose { print($0) } })
         print(String(format: "echox tokens/s: %.0f   (step_ms median %.1f, params %d, loss %.3f)",
                      result.tokensPerSecond, result.medianStepMilliseconds, result.parameterCount, result.finalLoss))
     }

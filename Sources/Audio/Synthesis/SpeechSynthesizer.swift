@@ -1,4 +1,5 @@
 import Foundation
+import Processes
 import Tensor
 
 /// Renders text with flite or espeak-ng into 16-bit WAV files, read back as mono clips at a chosen rate.
@@ -72,38 +73,13 @@ public struct SpeechSynthesizer: Sendable {
 
     // MARK: - Processes
 
-    /// Runs `program` found on PATH; returns its standard output, throws on failure or timeout.
+    /// Runs `program` found on the search path; returns its standard output, throws on failure or timeout.
     func run(_ program: String, _ arguments: [String], timeout: TimeInterval) throws -> String {
-        guard let path = Self.which(program, searchPath: searchPath) else { throw SynthesisError.missingProgram(program) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = DispatchTime.now() + timeout
-        let timer = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: deadline, execute: timer)
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        timer.cancel()
-        guard process.terminationStatus == 0 else {
-            let message = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw SynthesisError.failed("\(program) exited with status \(process.terminationStatus): \(message.prefix(300))")
+        guard let path = Subprocess.which(program, searchPath: searchPath) else { throw SynthesisError.missingProgram(program) }
+        do {
+            return String(decoding: try Subprocess.runChecked(path, arguments: arguments, timeout: timeout).stdout, as: UTF8.self)
+        } catch let failure as Subprocess.Failure {
+            throw SynthesisError.failed(failure.description)
         }
-        return String(decoding: stdout, as: UTF8.self)
-    }
-
-    /// The full path of `program` on PATH, or nil.
-    static func which(_ program: String, searchPath: String?) -> String? {
-        let path = searchPath ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/\(program)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 }

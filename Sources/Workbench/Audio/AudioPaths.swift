@@ -56,19 +56,9 @@ enum AudioPaths {
         return out.isEmpty ? "audio" : out
     }
 
-    /// Splits `key=value` options from the other words; only `known` keys are accepted.
+    /// Splits options (`key=value`, `--key value`) from the other words; only `known` keys are accepted.
     static func options(_ words: [String], known: [String], usage: String) throws -> (options: [String: String], rest: [String]) {
-        var options: [String: String] = [:]
-        var rest: [String] = []
-        for word in words {
-            guard let equals = word.firstIndex(of: "="), !word.hasPrefix("=") else { rest.append(word); continue }
-            let key = String(word[..<equals]), value = String(word[word.index(after: equals)...])
-            guard known.contains(key) else {
-                throw WorkbenchError.invalidArgument("unknown option '\(key)=' — options: \(known.map { $0 + "=" }.joined(separator: ", ")); usage: \(usage)")
-            }
-            guard !value.isEmpty else { throw WorkbenchError.invalidArgument("'\(key)=' needs a value; usage: \(usage)") }
-            options[key] = value
-        }
-        return (options, rest)
+        let parsed = try CommandOptions(words, specs: known.map { OptionSpec($0) }, usage: usage)
+        return (parsed.values, parsed.positional)
     }
 }

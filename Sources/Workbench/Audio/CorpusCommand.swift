@@ -6,14 +6,16 @@ import Training
 /// `corpus synth <text-file> [voices=…] [out=…] [limit=N]`: a speech corpus through `CorpusBuilder`.
 public final class CorpusCommand: WorkbenchCommand {
     public let name = "corpus"
-    public let usage = "corpus synth <text-file> [voices=slt,kal|default|target] [out=NAME|PATH] [limit=N]"
+    public let usage = "corpus synth <text-file> [voices=slt,kal|default|target] [out=NAME|PATH] [limit=N] [skip=N] [workers=N] [seed=N]"
     public let summary = "synthesise a speech corpus (flite, espeak-ng) from a text file, for `units train`"
     public let help = """
-        corpus synth <text-file> [voices=LIST] [out=NAME|PATH] [limit=N]
-            Renders every line of the text file (plain text: one sentence a line; or JSONL with {"id", "text"})
+        corpus synth <text-file> [voices=LIST] [out=NAME|PATH] [limit=N] [skip=N] [workers=N] [seed=N]
+            Renders every line of the text file (plain text: one sentence a line; or JSONL with {"id", "text"}),
+            after skipping skip= lines and up to limit= lines, on workers= threads (default: every core)
             in every voice at 16 kHz into out= (default $ECHOX_HOME/corpora/<text-file name>) with a
             manifest.jsonl. Voices: flite names (kal, awb, rms, slt), espeak:en-us+f3, `default` (eight voices)
-            or `target` (flite:slt). WAVs already there are kept, so a second run only checks them.
+            or `target` (flite:slt). WAVs already there are kept, so a second run only checks them; seed= (default
+            `set seed`) draws the espeak-ng speed and pitch.
         """
     public let arguments = [ArgumentSpec("action", completion: .words(["synth"])), ArgumentSpec("text-file", completion: .filePath),
                             ArgumentSpec("options", optional: true, variadic: true)]
@@ -23,7 +25,7 @@ public final class CorpusCommand: WorkbenchCommand {
         switch index {
         case 0: return .words(["synth"])
         case 1: return .filePath
-        default: return .words(["limit=", "out=", "voices=default", "voices=slt,kal", "voices=target"])
+        default: return .words(["limit=", "out=", "seed=", "skip=", "voices=default", "voices=slt,kal", "voices=target", "workers="])
         }
     }
 
@@ -31,14 +33,16 @@ public final class CorpusCommand: WorkbenchCommand {
         guard words.first == "synth" else {
             throw WorkbenchError.invalidArgument("unknown corpus subcommand '\(words[0])' — use: \(usage)")
         }
-        let (options, rest) = try AudioPaths.options(Array(words.dropFirst()), known: ["voices", "out", "limit"], usage: usage)
+        let parsed = try CommandOptions(Array(words.dropFirst()), specs: ["voices", "out", "text", "limit", "skip", "workers", "seed"].map { OptionSpec($0) },
+                                        usage: usage)
+        let options = parsed.values
+        let rest = parsed.positional + (parsed["text"].map { [$0] } ?? [])
         guard rest.count == 1 else { throw WorkbenchError.usage(usage) }
         let textURL = try AudioPaths.existingFile(AudioPaths.url(rest[0], in: context))
-        var texts = try Self.readTexts(textURL)
-        if let limit = options["limit"] {
-            guard let n = Int(limit), n > 0 else { throw WorkbenchError.invalidArgument("limit=\(limit): give a positive number of lines") }
-            texts = Array(texts.prefix(n))
-        }
+        let skip = try parsed.int("skip", in: 0...Int(Int32.max)) ?? 0
+        var texts = Array(try Self.readTexts(textURL).dropFirst(skip))
+        if let limit = try parsed.int("limit", in: 1...Int(Int32.max)) { texts = Array(texts.prefix(limit)) }
+        guard !texts.isEmpty else { throw WorkbenchError.invalidArgument("no lines left after skip=\(skip) in \(textURL.path)") }
         let voices: [SpeechVoice]
         switch options["voices"] ?? "default" {
         case "default": voices = SpeechVoice.defaultInputs
@@ -49,7 +53,8 @@ public final class CorpusCommand: WorkbenchCommand {
             ?? Self.corporaRoot(context).appendingPathComponent(textURL.deletingPathExtension().lastPathComponent, isDirectory: true)
         context.print("corpus synth: \(texts.count) lines × \(voices.count) voices (\(voices.map(\.description).joined(separator: ", "))) → \(folder.path)")
         var builder = CorpusBuilder()
-        builder.seed = UInt64(context.state.settings.int("seed") ?? 0)
+        builder.seed = UInt64(try parsed.int("seed", in: 0...Int(Int32.max)) ?? context.state.settings.int("seed") ?? 0)
+        builder.workers = try parsed.int("workers", in: 1...256) ?? builder.workers
         builder.flushInterval = 100
         let report = try library { try builder.build(texts: texts, voices: voices, folder: folder) { context.print($0) } }
         context.print(String(format: "corpus: %d entries (%d new, %d kept), %.1f min of audio, in %@", report.entries,

@@ -1,11 +1,11 @@
 import Foundation
 
-/// `show config|params|state|losses [n]`.
+/// `show config|params|state|losses [n]|sample`.
 public final class ShowCommand: WorkbenchCommand {
     public let name = "show"
-    public let usage = "show config | show params | show state | show losses [n]"
-    public let summary = "show settings, the job's parameters, the session state, or recent losses"
-    public let arguments = [ArgumentSpec("what", completion: .words(["config", "losses", "params", "state"])),
+    public let usage = "show config | show params | show state | show losses [n] | show sample"
+    public let summary = "show settings, the job's parameters, the session state, recent losses, or what the last step saw"
+    public let arguments = [ArgumentSpec("what", completion: .words(["config", "losses", "params", "sample", "state"])),
                             ArgumentSpec("n", optional: true)]
     public init() {}
 
@@ -24,6 +24,17 @@ public final class ShowCommand: WorkbenchCommand {
             for (slot, model) in state.models.sorted(by: { $0.key < $1.key }) { rows.append(("model \(slot)", "\(model.kind) from \(model.source)")) }
             for (key, value) in state.lastOutputs.sorted(by: { $0.key < $1.key }) { rows.append(("last \(key)", value)) }
             context.print(table(rows))
+        case ("sample", 1):
+            guard let job = state.job else { throw WorkbenchError.noJob }
+            guard let sample = job.lastSample else {
+                context.print("the \(job.name) job has no sample yet — run `step` first (or its stage shows none)")
+                return .ok
+            }
+            let oneLine = { (text: String) -> String in
+                let flat = text.replacingOccurrences(of: "\n", with: "⏎").replacingOccurrences(of: "\t", with: " ")
+                return flat.count > 100 ? String(flat.prefix(100)) + "…" : flat
+            }
+            context.print("step \(sample.step):\n" + table(sample.fields.map { ($0.name, oneLine($0.value)) }))
         case ("losses", _):
             let count = try words.count > 1 ? parsePositive(words[1], what: "count") : 10
             try showLosses(count, context: context)

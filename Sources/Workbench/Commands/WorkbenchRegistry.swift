@@ -4,6 +4,8 @@ extension CommandRegistry {
         let registry = standard()
         registry.registerLoader(LanguageModelCommands.loader)
         registry.registerLoader(UnitsCommands.loader)
+        registry.registerLoader(UnitsTraining.loader)
+        registry.registerLoader(ShellTraining.runLoader)
         registry.register(DataCommand())
         registry.register(ChatCommand())
         registry.register(ModelCommand())

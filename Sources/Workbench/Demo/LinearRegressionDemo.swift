@@ -52,7 +52,7 @@ public final class LinearRegressionDemo: TrainingJob {
         weights = [Double](repeating: 0, count: features)
     }
 
-    public func apply(settings: Settings) throws {
+    public func apply(settings: TrainingSettings) throws {
         if let value = settings.int("batch") { batch = value }
         if let value = settings.double("lr") { learningRate = value }
     }

@@ -31,6 +31,13 @@ public final class Progress {
         sink.progress(lastLine)
     }
 
+    /// Prints a line that stays (a stage finished, a file was written) above the updating one.
+    public func note(_ text: String) {
+        sink.endProgress()
+        sink.write("[\(formatDuration(elapsed))] \(text)\n")
+        lastDraw = 0
+    }
+
     /// Ends the updating line.
     public func finish() { sink.endProgress() }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 // MARK: - Values and specs
 
@@ -62,6 +63,8 @@ public struct SettingSpec: Sendable {
 
 // MARK: - Settings
 
+extension Settings: TrainingSettings {}
+
 /// Typed settings of one session (`set key value`); other modules add their own specs.
 public struct Settings: Sendable {
     public private(set) var specs: [String: SettingSpec] = [:]
@@ -82,6 +85,9 @@ public struct Settings: Sendable {
         SettingSpec("chat.sampling", .choice(["greedy", "sample"]), default: .word("greedy"), help: "greedy decoding, or temperature 0.7 / top-k 40 / top-p 0.9 sampling seeded by `seed`"),
         SettingSpec("chat.max_tokens", .int(1...8192), default: .int(256), help: "most tokens one chat answer may have"),
         SettingSpec("train.max_steps", .int(1...Int(Int32.max)), default: .int(1_000_000), help: "upper bound on steps for `train until`"),
+        SettingSpec("train.checkpoint_every", .int(0...Int(Int32.max)), default: .int(50),
+                    help: "steps between checkpoints of the trainable state (0: only when training stops)"),
+        SettingSpec("dropout", .double(0...0.9), default: .double(0), help: "residual dropout of language models made by `data` (0: none)"),
     ]
 
     /// Adds a setting (or replaces its spec); its value starts at the default.

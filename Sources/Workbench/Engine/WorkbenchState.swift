@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import Training
 
 /// Something loaded into the session (a language model, a vocoder, …), kept under a slot name.
 public struct LoadedModel {
@@ -54,6 +55,12 @@ public final class WorkbenchState {
         return log
     }
 
+    /// Closes the open metrics log (before a resumed run rewrites its file).
+    public func closeMetrics() {
+        openMetrics?.close()
+        openMetrics = nil
+    }
+
     /// Names of existing run directories, sorted.
     public func runNames() -> [String] {
         let items = (try? FileManager.default.contentsOfDirectory(atPath: runsRoot.path)) ?? []
@@ -78,24 +85,4 @@ public final class WorkbenchState {
         run = made
         return made
     }
-}
-
-/// A run directory `runs/<name>/` holding metrics.jsonl, plots and checkpoints.
-public struct RunDirectory: Equatable {
-    public let name: String
-    public let url: URL
-
-    /// Opens (creating if needed) the run `name` under `root`; names are plain words.
-    public init(name: String, root: URL) throws {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-"))
-        guard !name.isEmpty, !name.hasPrefix("."), name.unicodeScalars.allSatisfy(allowed.contains) else {
-            throw WorkbenchError.invalidArgument("run names use letters, digits, '.', '_' and '-' only, not '\(name)'")
-        }
-        self.name = name
-        self.url = root.appendingPathComponent(name, isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    public var metricsURL: URL { url.appendingPathComponent("metrics.jsonl") }
-    public var plotsURL: URL { url.appendingPathComponent("plots", isDirectory: true) }
 }

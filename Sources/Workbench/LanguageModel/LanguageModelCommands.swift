@@ -7,16 +7,23 @@ import Training
 /// The language model loaded into a session: what `data`/`step` train and what `chat` talks to.
 public final class SessionLanguageModel {
     public let source: String
+    /// What `load lm` was given (`tiny`, `smollm2`, a path): rebuilds the same model on resume.
+    public let name: String
+    public let seed: UInt64
     public let encode: (String) -> [Int32]
+    public let decode: ([Int32]) -> String
     /// A chat session for pretrained models (nil for models trained from scratch).
     public let chat: ChatSession?
     private let buildTrainingModel: () throws -> LlamaModel
     private var built: LlamaModel?
 
-    public init(source: String, encode: @escaping (String) -> [Int32], chat: ChatSession? = nil,
-                trainingModel: @escaping () throws -> LlamaModel) {
+    public init(name: String, seed: UInt64, source: String, encode: @escaping (String) -> [Int32],
+                decode: @escaping ([Int32]) -> String, chat: ChatSession? = nil, trainingModel: @escaping () throws -> LlamaModel) {
+        self.name = name
+        self.seed = seed
         self.source = source
         self.encode = encode
+        self.decode = decode
         self.chat = chat
         buildTrainingModel = trainingModel
     }
@@ -48,18 +55,52 @@ public enum LanguageModelCommands {
         argumentCompletion: .words(["tiny", "smollm2"])
     ) { words, context in
         guard words.count == 1 else { throw WorkbenchError.usage("load lm tiny|smollm2|PATH.gguf") }
-        let seed = UInt64(context.state.settings.int("seed") ?? 0)
-        let lm: SessionLanguageModel
-        if words[0] == "tiny" {
-            let model = LlamaModel(.tiny(vocabSize: 256), seed: seed)
-            lm = SessionLanguageModel(source: "tiny (seed \(seed))", encode: ByteTokenizer().encode, trainingModel: { model })
-            context.print("loaded lm tiny: \(model.config.layers) layers × \(model.config.dim), \(model.parameterCount) parameters; next: data <text-file>")
-        } else {
-            lm = try loadPretrained(words[0], seed: seed, context: context)
-        }
+        let lm = try load(words[0], seed: UInt64(context.state.settings.int("seed") ?? 0), context: context)
         context.state.models["lm"] = LoadedModel(kind: "lm", source: lm.source, object: lm)
         context.state.job = nil
         return .ok
+    }
+
+    /// The language model `name` (tiny, a known model, a GGUF path), with its trainable form built on demand.
+    static func load(_ name: String, seed: UInt64, context: CommandContext) throws -> SessionLanguageModel {
+        guard name == "tiny" else { return try loadPretrained(name, seed: seed, context: context) }
+        let model = LlamaModel(.tiny(vocabSize: 256), seed: seed)
+        let bytes = ByteTokenizer()
+        context.print("loaded lm tiny: \(model.config.layers) layers × \(model.config.dim), \(model.parameterCount) parameters; next: data <text-file>")
+        return SessionLanguageModel(name: name, seed: seed, source: "tiny (seed \(seed))", encode: bytes.encode,
+                                    decode: { String(decoding: $0.map { UInt8(clamping: $0) }, as: UTF8.self) }, trainingModel: { model })
+    }
+
+    /// The training job of `lm` on `data`: the one place its settings are turned into a trainer.
+    static func job(_ lm: SessionLanguageModel, data url: URL, options: [String: String]) throws -> GradientTrainer {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw WorkbenchError.invalidArgument("\(url.path) is not UTF-8 text — give a plain text file")
+        }
+        let model = try lm.trainingModel()
+        let number = { (key: String) in options[key].flatMap(Double.init) }
+        model.setDropout(Float(number("dropout") ?? 0))
+        var optimization = OptimizationConfig.languageModel()
+        optimization.learningRate = Float(number("lr") ?? Double(optimization.learningRate))
+        optimization.seed = lm.seed
+        let batch = Int(number("batch") ?? 8)
+        let sequence = min(Int(number("sequence") ?? 64), model.config.contextLength)
+        let task = try library {
+            try LanguageModelTask(model: model, data: TokenStream(tokens: lm.encode(text)), batch: batch, sequenceLength: sequence,
+                                  source: url.lastPathComponent, decode: lm.decode)
+        }
+        var spec = options
+        spec["model"] = lm.name; spec["seed"] = String(lm.seed); spec["data"] = url.path
+        return GradientTrainer(task: task, config: optimization, spec: JobSpec(kind: "lm", options: spec))
+    }
+
+    /// Rebuilds a language-model job from the spec of its run.
+    static func rebuild(_ spec: JobSpec, context: CommandContext) throws -> TrainingJob {
+        guard let name = spec.options["model"], let data = spec.options["data"] else {
+            throw WorkbenchError.failed("the run's job.json lacks the model or the data of its language-model job")
+        }
+        let lm = try load(name, seed: spec.options["seed"].flatMap { UInt64($0) } ?? 0, context: context)
+        context.state.models["lm"] = LoadedModel(kind: "lm", source: lm.source, object: lm)
+        return try job(lm, data: URL(fileURLWithPath: data), options: spec.options)
     }
 
     static func loadPretrained(_ nameOrPath: String, seed: UInt64, context: CommandContext) throws -> SessionLanguageModel {
@@ -75,7 +116,8 @@ public enum LanguageModelCommands {
         let c = generator.engine.config
         context.print("loaded lm \(url.lastPathComponent): \(c.layers) layers × \(c.dim), \(c.heads)/\(c.kvHeads) heads, vocabulary \(c.vocabSize)")
         return SessionLanguageModel(
-            source: url.path, encode: { tokenizer.encode($0).map(Int32.init) }, chat: chat,
+            name: nameOrPath, seed: seed, source: url.path, encode: { tokenizer.encode($0).map(Int32.init) },
+            decode: { tokenizer.decode($0.map(Int.init)) }, chat: chat,
             trainingModel: {
                 let model = try LlamaModel.load(gguf: GGUFFile(url: url))
                 model.addLoRA(rank: 8, alpha: 16, on: [.q, .v], seed: seed)
@@ -84,32 +126,56 @@ public enum LanguageModelCommands {
     }
 }
 
-/// `chat <text>`: answers with the loaded pretrained model, streaming tokens; `chat clear` starts over.
+/// `chat [options] <text>`: answers with the pretrained model, streaming tokens; `chat clear` starts over.
 public final class ChatCommand: WorkbenchCommand {
     public let name = "chat"
-    public let usage = "chat <text…> | chat clear"
-    public let summary = "talk to the loaded pretrained language model (tokens stream as they come)"
+    public let usage = "chat [model=smollm2|PATH.gguf] [system=TEXT] [greedy] [temperature=T] [top_k=K] [top_p=P] [seed=N] [max_tokens=N] <text…> | chat clear"
+    public let summary = "talk to a pretrained language model (tokens stream as they come)"
+    public var help: String {
+        """
+        \(usage)
+            Answers <text> with the model in the `lm` slot; with none loaded (or with model=) it loads the model
+            (default smollm2). Greedy decoding unless temperature= is given (then top-k/top-p sampling seeded
+            by seed=); the defaults come from `set chat.sampling`, `set chat.max_tokens` and `set seed`.
+            system= replaces the template's system prompt. `chat clear` forgets the conversation.
+        """
+    }
+    public let options = [OptionSpec("model"), OptionSpec("system"), OptionSpec("greedy", flag: true), OptionSpec("temperature"),
+                          OptionSpec("top_k"), OptionSpec("top_p"), OptionSpec("seed"), OptionSpec("max_tokens")]
     public let arguments = [ArgumentSpec("text", variadic: true)]
     public init() {}
 
     public func run(_ words: [String], in context: CommandContext) throws -> CommandResult {
-        guard !words.isEmpty else { throw WorkbenchError.usage(usage) }
-        let lm = try context.state.languageModel()
-        guard let chat = lm.chat else {
-            throw WorkbenchError.failed("the loaded model is trained from scratch and has no chat template — `load lm smollm2` to chat")
+        let parsed = try CommandOptions(words, specs: options, usage: usage)
+        let state = context.state, settings = state.settings
+        let seed = try parsed.int("seed", in: 0...Int(Int32.max)) ?? settings.int("seed") ?? 0
+        if let model = parsed["model"] ?? (state.models["lm"] == nil ? "smollm2" : nil) {
+            let lm = try LanguageModelCommands.load(model, seed: UInt64(seed), context: context)
+            state.models["lm"] = LoadedModel(kind: "lm", source: lm.source, object: lm)
         }
-        if words == ["clear"] { chat.clear(); context.print("conversation cleared"); return .ok }
-        let settings = context.state.settings
-        let sampling = settings.word("chat.sampling") == "greedy"
-            ? SamplingOptions.greedy
-            : SamplingOptions(temperature: 0.7, topK: 40, topP: 0.9, seed: UInt64(settings.int("seed") ?? 0))
-        let options = GenerationOptions(maxTokens: settings.int("chat.max_tokens") ?? 256, sampling: sampling)
-        let result = try chat.respond(to: words.joined(separator: " "), options: options) { piece in
-            context.output.write(piece)
-            return !context.isCancelled
+        let lm = try state.languageModel()
+        guard let chat = lm.chat else {
+            throw WorkbenchError.failed("the loaded model is trained from scratch and has no chat template — `load lm smollm2` (or chat model=smollm2) to chat")
+        }
+        if let system = parsed["system"] { chat.setSystemPrompt(system) }
+        let text = parsed.positional.joined(separator: " ")
+        if text == "clear" { chat.clear(); context.print("conversation cleared"); return .ok }
+        guard !text.isEmpty else { throw WorkbenchError.usage(usage) }
+        let temperature = try parsed.double("temperature", in: 0...10)
+        let sampled = !(try parsed.flag("greedy")) && (temperature.map { $0 > 0 } ?? (settings.word("chat.sampling") == "sample"))
+        let sampling = sampled
+            ? SamplingOptions(temperature: Float(temperature ?? 0.7), topK: try parsed.int("top_k", in: 0...1_000_000) ?? 40,
+                              topP: Float(try parsed.double("top_p", in: 1e-6...1) ?? 0.9), seed: UInt64(seed))
+            : SamplingOptions.greedy
+        let maxTokens = try parsed.int("max_tokens", in: 1...8192) ?? settings.int("chat.max_tokens") ?? 256
+        let result = try library {
+            try chat.respond(to: text, options: GenerationOptions(maxTokens: maxTokens, sampling: sampling)) { piece in
+                context.output.write(piece)
+                return !context.isCancelled
+            }
         }
         context.output.write("\n")
-        context.state.lastOutputs["text"] = result.text
+        state.lastOutputs["text"] = result.text
         return CommandResult(wasInterrupted: result.stoppedBy == .callback)
     }
 }
@@ -127,24 +193,14 @@ public final class DataCommand: WorkbenchCommand {
         let lm = try context.state.languageModel()
         let url = URL(fileURLWithPath: words[0], relativeTo: context.state.workingDirectory).standardizedFileURL
         guard FileManager.default.fileExists(atPath: url.path) else { throw WorkbenchError.missingFile(url.path) }
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-            throw WorkbenchError.invalidArgument("\(url.path) is not UTF-8 text — give a plain text file")
-        }
-        let tokens = lm.encode(text)
-        let model = try lm.trainingModel()
         let settings = context.state.settings
-        var training = LanguageModelTraining()
-        training.batch = settings.int("batch") ?? training.batch
-        training.learningRate = Float(settings.double("lr") ?? Double(training.learningRate))
-        training.seed = UInt64(settings.int("seed") ?? 0)
-        training.sequenceLength = min(training.sequenceLength, model.config.contextLength)
-        guard tokens.count > training.sequenceLength + 1 else {
-            throw WorkbenchError.invalidArgument("\(url.lastPathComponent) has \(tokens.count) tokens; training needs more than \(training.sequenceLength + 1) — use a longer text")
-        }
-        let trainer = LanguageModelTrainer(model: model, data: TokenStream(tokens: tokens), settings: training)
-        context.state.job = LanguageModelJob(trainer: trainer, source: url.lastPathComponent)
+        let options = ["batch": String(settings.int("batch") ?? 8), "lr": String(settings.double("lr") ?? 3e-3),
+                       "dropout": String(settings.double("dropout") ?? 0)]
+        let job = try LanguageModelCommands.job(lm, data: url, options: options)
+        context.state.job = job
         context.state.currentSample = url.path
-        context.print("training data: \(url.lastPathComponent), \(tokens.count) tokens; batches of \(training.batch) × \(training.sequenceLength)")
+        let task = job.task as! LanguageModelTask
+        context.print("training data: \(url.lastPathComponent), \(task.data.tokens.count) tokens; batches of \(task.batch) × \(task.sequenceLength)")
         return .ok
     }
 }

@@ -15,16 +15,20 @@ public final class ModelCommand: WorkbenchCommand {
     public func run(_ words: [String], in context: CommandContext) throws -> CommandResult {
         switch words {
         case ["list"]:
+            let cache = context.state.home.appendingPathComponent("models", isDirectory: true)
+            context.print("model cache: \(cache.path)")
             for entry in ModelStore.known {
-                let present = FileManager.default.fileExists(atPath: EchoXHome.models.appendingPathComponent(entry.fileName).path)
-                context.print("\(entry.name)\t\(present ? "fetched" : "not fetched")\t\(entry.summary)")
+                let present = FileManager.default.fileExists(atPath: cache.appendingPathComponent(entry.fileName).path)
+                context.print("\(entry.name)\t\(present ? "fetched" : "not fetched (model fetch \(entry.name))")\t\(entry.summary)")
             }
+            let others = ((try? FileManager.default.contentsOfDirectory(atPath: cache.path)) ?? [])
+                .filter { $0.hasSuffix(".gguf") && !ModelStore.known.map(\.fileName).contains($0) }.sorted()
+            for name in others { context.print("\(cache.appendingPathComponent(name).path)\t(file)") }
             return .ok
         case let w where w.count == 2 && w[0] == "fetch":
-            do {
-                let url = try ModelStore.fetch(w[1]) { context.print($0) }
-                context.state.lastOutputs["model"] = url.path
-            } catch { throw WorkbenchError.failed("\(error)") }
+            let url = try library { try ModelStore.fetch(w[1]) { context.print($0) } }
+            context.print(url.path)
+            context.state.lastOutputs["model"] = url.path
             return .ok
         default:
             throw WorkbenchError.usage(usage)

@@ -13,52 +13,60 @@ public final class StepCommand: WorkbenchCommand {
     public func run(_ words: [String], in context: CommandContext) throws -> CommandResult {
         guard let job = context.state.job else { throw WorkbenchError.noJob }
         let count = try words.first.map { try parsePositive($0, what: "step count") } ?? 1
-        let outcome = try TrainingLoop.run(job, maxSteps: count, context: context, label: "step")
+        let outcome = try ShellTraining.run(job, maxSteps: count, context: context, label: "step")
         // The final progress line already shows the last step's losses.
-        if outcome.interrupted { context.print(TrainingLoop.summary(outcome, requested: count)) }
+        if outcome.interrupted || outcome.finished { context.print(ShellTraining.summary(outcome, requested: count)) }
         return CommandResult(wasInterrupted: outcome.interrupted)
     }
 }
 
 // MARK: - train
 
-/// `train for <n>` and `train until <metric><op><value>` over the loaded job.
+/// `train for <n>` and `train until <metric><op><value>` over the loaded job (or a resumed run).
 public final class TrainCommand: WorkbenchCommand {
     public let name = "train"
-    public let usage = "train for <steps> | train until <metric><op><value>"
-    public let summary = "train the loaded job for a number of steps or until a metric condition holds (Ctrl-C stops)"
+    public let usage = "train [resume=RUN] [run=NAME] for <steps> | until <metric><op><value>"
+    public let summary = "train the loaded job for a number of steps or until a metric condition holds (Ctrl-C stops; checkpoints into the run)"
     public let help = """
         train for <steps>                 run that many steps
-        train until <metric><op><value>   run until e.g. loss<0.01 (op: < <= > >=), at most train.max_steps steps
-        Every step is appended to metrics.jsonl in the current run (see `run`); Ctrl-C stops at the next step boundary.
+        train until <metric><op><value>   run until e.g. loss<0.01 or step>=400 (op: < <= > >=), at most train.max_steps steps
+        resume=RUN                        first continue the run RUN from its checkpoint (as `load run RUN`)
+        run=NAME                          log into the run NAME (made when missing) instead of the current one
+        Every step is appended to metrics.jsonl in the run; its trainable state is checkpointed every
+        train.checkpoint_every steps and whenever training stops, so `load run NAME` (or `echox train
+        --resume NAME for N`) continues it exactly. Ctrl-C stops at the next step boundary.
         """
-    public let arguments = [ArgumentSpec("for|until", completion: .words(["for", "until"])),
+    public let options = [OptionSpec("resume", help: "continue this run from its checkpoint"),
+                          OptionSpec("run", help: "the run directory to log and checkpoint into")]
+    public let arguments = [ArgumentSpec("for|until", completion: .words(["for", "until", "resume=", "run="])),
                             ArgumentSpec("value", variadic: true)]
     public init() {}
 
     public func run(_ words: [String], in context: CommandContext) throws -> CommandResult {
-        guard words.count >= 2, ["for", "until"].contains(words[0]) else { throw WorkbenchError.usage(usage) }
+        let parsed = try CommandOptions(words, specs: options, usage: usage)
+        let rest = parsed.positional
+        guard rest.count >= 2, ["for", "until"].contains(rest[0]) else { throw WorkbenchError.usage(usage) }
+        if let name = parsed["resume"] { try ShellTraining.resume(run: name, context: context) }
+        if let name = parsed["run"] { context.state.run = try RunDirectory(name: name, root: context.state.runsRoot) }
         guard let job = context.state.job else { throw WorkbenchError.noJob }
         let outcome: TrainingOutcome
         let requested: Int?
-        switch words[0] {
-        case "for":
-            guard words.count == 2 else { throw WorkbenchError.usage(usage) }
-            let steps = try parsePositive(words[1], what: "step count")
+        if rest[0] == "for" {
+            guard rest.count == 2 else { throw WorkbenchError.usage(usage) }
+            let steps = try parsePositive(rest[1], what: "step count")
             requested = steps
-            outcome = try TrainingLoop.run(job, maxSteps: steps, context: context)
-        case "until":
-            let condition = try StopCondition(parsing: words.dropFirst().joined(separator: " "))
+            outcome = try ShellTraining.run(job, maxSteps: steps, context: context)
+        } else {
+            let text = rest.dropFirst().joined(separator: " ")
+            let condition = try library { try StopCondition(parsing: text) }
             requested = nil
             let limit = context.state.settings.int("train.max_steps") ?? 1_000_000
-            outcome = try TrainingLoop.run(job, maxSteps: limit, until: condition, context: context)
-            if !outcome.conditionMet && !outcome.interrupted {
-                context.print("condition \(words.dropFirst().joined()) not met within train.max_steps = \(limit)")
+            outcome = try ShellTraining.run(job, maxSteps: limit, until: condition, context: context)
+            if !outcome.conditionMet && !outcome.interrupted && !outcome.finished {
+                context.print("condition \(text) not met within train.max_steps = \(limit)")
             }
-        default:
-            throw WorkbenchError.usage(usage)
         }
-        context.print(TrainingLoop.summary(outcome, requested: requested))
+        context.print(ShellTraining.summary(outcome, requested: requested))
         if let run = context.state.run { context.print("metrics: \(run.metricsURL.path)") }
         return CommandResult(wasInterrupted: outcome.interrupted)
     }
@@ -89,13 +97,13 @@ public final class RunCommand: WorkbenchCommand {
             guard state.runNames().contains(words[1]) else {
                 throw WorkbenchError.invalidArgument("no run named '\(words[1])' in \(state.runsRoot.path) — `run list` shows them, `run new \(words[1])` makes it")
             }
-            state.run = try RunDirectory(name: words[1], root: state.runsRoot)
+            state.run = try library { try RunDirectory(name: words[1], root: state.runsRoot) }
             context.print("run: \(state.run!.url.path)")
         case ("new", 2):
             if state.runNames().contains(words[1]) {
                 throw WorkbenchError.invalidArgument("run '\(words[1])' exists — `run use \(words[1])` continues it, or pick another name")
             }
-            state.run = try RunDirectory(name: words[1], root: state.runsRoot)
+            state.run = try library { try RunDirectory(name: words[1], root: state.runsRoot) }
             context.print("run: \(state.run!.url.path)")
         default:
             throw WorkbenchError.usage(usage)

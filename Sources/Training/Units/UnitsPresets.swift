@@ -1,4 +1,6 @@
 import Foundation
+import Models
+import Units
 
 // MARK: - Named presets
 
@@ -17,7 +19,19 @@ extension UnitsPipelineConfig {
         c.vocoder = UnitVocoderConfig(units: c.clusters)
         c.vocoderTraining.steps = 1500
         c.vocoderTraining.durationSteps = 300
-        c.vocoderTraining.logInterval = 100
+        return c
+    }
+
+    /// Tiny sizes for tests (seconds of training).
+    public static func tiny() -> UnitsPipelineConfig {
+        var c = UnitsPipelineConfig()
+        c.encoder = .tiny()
+        c.unitLayer = 2
+        c.encoderTraining.steps = 20; c.encoderTraining.batchFrames = 2000
+        c.clusters = 16; c.kmeansFrames = 5000; c.languageVocabulary = 40
+        c.vocoder = UnitVocoderConfig(units: 16); c.vocoder.dim = 32; c.vocoder.layers = 2; c.vocoder.durationDim = 16
+        c.vocoderTraining.steps = 30; c.vocoderTraining.durationSteps = 20; c.vocoderTraining.window = 32
+        c.vocoderTraining.durationWindow = 8; c.vocoderTraining.batch = 4
         return c
     }
 
@@ -28,7 +42,7 @@ extension UnitsPipelineConfig {
         case "quick": return .quick()
         case "default": return UnitsPipelineConfig()
         default:
-            throw UnitsModelError("unknown units preset '\(name)': use one of \(presetNames.joined(separator: ", "))")
+            throw TrainingError("unknown units preset '\(name)': use one of \(presetNames.joined(separator: ", "))")
         }
     }
 }

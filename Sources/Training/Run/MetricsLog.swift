@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// One line of metrics.jsonl: a step number and named values.
@@ -47,14 +48,14 @@ public final class MetricsLog {
     /// Reads every record; a malformed line is an error naming its line number.
     public static func read(_ url: URL) throws -> [MetricsRecord] {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw WorkbenchError.missingFile(url.path)
+            throw TrainingError("no metrics at \(url.path) — train the job first (step, train for N)")
         }
         var records: [MetricsRecord] = []
         for (index, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let step = (object["step"] as? NSNumber)?.intValue else {
-                throw WorkbenchError.failed("\(url.path):\(index + 1): not a metrics record (need a JSON object with \"step\")")
+                throw TrainingError("\(url.path):\(index + 1): not a metrics record (need a JSON object with \"step\")")
             }
             var values: [String: Double] = [:]
             for (key, value) in object where key != "step" {
@@ -64,10 +65,23 @@ public final class MetricsLog {
         }
         return records
     }
+
+    /// Keeps the records up to `step` (a resumed run starts again from its checkpoint's step, so the
+    /// lines written after it are dropped; a line cut short by a kill goes too). Atomic.
+    public static func truncate(_ url: URL, toStep step: Int) throws {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return }
+        var kept = ""
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let lineStep = (object["step"] as? NSNumber)?.intValue, lineStep <= step else { continue }
+            kept += line + "\n"
+        }
+        try AtomicFile.write(Data(kept.utf8), to: url)
+    }
 }
 
 /// A JSON string literal.
-func jsonString(_ text: String) -> String {
+public func jsonString(_ text: String) -> String {
     let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])) ?? Data("[\"\"]".utf8)
     let array = String(decoding: data, as: UTF8.self)
     return String(array.dropFirst().dropLast())

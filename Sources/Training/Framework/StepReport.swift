@@ -12,8 +12,12 @@ public struct StepReport: Sendable {
     public var tokens: Int
     /// Learning rate used by the step.
     public var learningRate: Double?
+    /// Lines worth printing once (a stage finished, a file was written); not part of the metrics.
+    public var notes: [String] = []
 
-    public init(step: Int, losses: [String: Double], gradNorm: Double? = nil, tokens: Int = 0, learningRate: Double? = nil) {
+    public init(step: Int, losses: [String: Double], gradNorm: Double? = nil, tokens: Int = 0, learningRate: Double? = nil,
+                notes: [String] = []) {
+        self.notes = notes
         self.step = step
         self.losses = losses
         self.gradNorm = gradNorm

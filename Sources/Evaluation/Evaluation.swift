@@ -1,1 +1,0 @@
-// Module Evaluation: see DESIGN.md §2.

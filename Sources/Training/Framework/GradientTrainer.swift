@@ -1,0 +1,160 @@
+import Foundation
+import NN
+import Optim
+import Tensor
+
+/// Optimiser, schedule and clipping of a gradient job: the one place these are set.
+public struct OptimizationConfig: Codable, Equatable, Sendable {
+    public var learningRate: Float = 1e-3
+    public var warmupSteps = 20
+    /// Length of the cosine schedule; a job with `stopsAtTotal` also ends there.
+    public var totalSteps = 300
+    /// The schedule's floor as a fraction of the peak rate.
+    public var minRateFraction: Float = 0.1
+    public var weightDecay: Float = 0.01
+    public var gradientClip: Float = 1
+    /// Micro-batches whose gradients add up before one optimiser step.
+    public var accumulation = 1
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    /// Seed of the data generator (batch sampling).
+    public var seed: UInt64 = 0
+    /// True for stages of fixed length: the job is finished after `totalSteps`.
+    public var stopsAtTotal = false
+    public init() {}
+}
+
+/// One loss evaluation of a task: the total to minimise and its named terms.
+public struct TaskLoss {
+    public var total: Tensor
+    /// Named values logged for the step (`ctc`, `ce`, …); `loss` is added as the total.
+    public var terms: [String: Double]
+    /// Tokens, frames or examples the evaluation consumed.
+    public var tokens: Int
+    /// What the step looked at, for `show sample` (made only when asked for).
+    public var sample: (() -> [TrainingSample.Field])?
+    public init(total: Tensor, terms: [String: Double] = [:], tokens: Int, sample: (() -> [TrainingSample.Field])? = nil) {
+        self.total = total; self.terms = terms; self.tokens = tokens; self.sample = sample
+    }
+}
+
+/// What a gradient-trained stage supplies: its model and a loss over a batch it draws itself.
+/// `GradientTrainer` does the rest (zero, forward, backward, clip, schedule, update, checkpoint).
+public protocol GradientTask: AnyObject {
+    /// Short name (`lm`, `encoder`, `vocoder`).
+    var name: String { get }
+    /// The module tree whose trainable parameters and random generators are the state.
+    var model: Module { get }
+    /// Parameter groups (default: matrices with weight decay, vectors without).
+    func parameterGroups(weightDecay: Float) -> [ParameterGroup]
+    /// The loss of one micro-batch drawn with `rng` (the job's data generator).
+    func loss(rng: inout SeededRandom) throws -> TaskLoss
+    /// Lines for `show params`.
+    func describe() -> [(String, String)]
+}
+
+extension GradientTask {
+    public func parameterGroups(weightDecay: Float) -> [ParameterGroup] {
+        ParameterGroup.decayMatrices(model.trainableParameters, weightDecay: weightDecay)
+    }
+    public func describe() -> [(String, String)] { [] }
+}
+
+/// The one gradient training loop: every gradient-trained stage is a `GradientTask` stepped here.
+public final class GradientTrainer: TrainingJob {
+    public let task: GradientTask
+    public private(set) var config: OptimizationConfig
+    public let optimizer: AdamW
+    public private(set) var schedule: WarmupCosine
+    /// Draws batches; saved with the state, so a resumed run sees the same batches.
+    public var rng: SeededRandom
+    public var spec: JobSpec?
+    public private(set) var lastSample: TrainingSample?
+    /// Build a sample every this many steps (0: never); the shell sets it when a sample is shown.
+    public var sampleEvery = 1
+
+    public init(task: GradientTask, config: OptimizationConfig, spec: JobSpec? = nil) {
+        self.task = task
+        self.config = config
+        self.spec = spec
+        optimizer = AdamW(groups: task.parameterGroups(weightDecay: config.weightDecay), learningRate: config.learningRate,
+                          beta1: config.beta1, beta2: config.beta2)
+        schedule = WarmupCosine(peak: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: config.totalSteps,
+                                minRate: config.learningRate * config.minRateFraction)
+        rng = SeededRandom(seed: config.seed &+ 1)
+    }
+
+    public var name: String { task.name }
+    public var completedSteps: Int { optimizer.stepCount }
+    public var isFinished: Bool { config.stopsAtTotal && completedSteps >= config.totalSteps }
+
+    /// Changes the schedule's peak rate (and its floor in proportion) from the next step on.
+    public func setPeakLearningRate(_ rate: Float) {
+        config.learningRate = rate
+        schedule.peak = rate
+        schedule.minRate = rate * config.minRateFraction
+    }
+
+    public func apply(settings: TrainingSettings) throws {
+        if let lr = settings.double("lr") { setPeakLearningRate(Float(lr)) }
+    }
+
+    /// One optimiser step over `accumulation` micro-batches.
+    public func step() throws -> StepReport {
+        task.model.train()
+        optimizer.zeroGrad()
+        var terms: [String: Double] = [:]
+        var total = 0.0, tokens = 0
+        var sample: (() -> [TrainingSample.Field])?
+        let scale = 1 / Float(config.accumulation)
+        for _ in 0..<config.accumulation {
+            let loss = try task.loss(rng: &rng)
+            (loss.total * scale).backward()
+            total += Double(loss.total.item) * Double(scale)
+            for (key, value) in loss.terms { terms[key, default: 0] += value * Double(scale) }
+            tokens += loss.tokens
+            sample = loss.sample ?? sample
+        }
+        let norm = Gradients.clip(optimizer.parameters.map(\.1), maxNorm: config.gradientClip)
+        optimizer.learningRate = schedule.rate(at: optimizer.stepCount)
+        let rate = optimizer.learningRate
+        Autograd.noGrad { optimizer.step() }
+        terms["loss"] = total
+        let step = optimizer.stepCount
+        if let sample, sampleEvery > 0, step % sampleEvery == 0 { lastSample = TrainingSample(step: step, fields: sample()) }
+        return StepReport(step: step, losses: terms, gradNorm: Double(norm), tokens: tokens, learningRate: Double(rate))
+    }
+
+    public func describe() -> [(String, String)] {
+        let trainable = optimizer.parameters.reduce(0) { $0 + $1.1.count }
+        let c = config
+        return task.describe() + [
+            ("parameters", "\(task.model.parameterCount) (\(trainable) trainable)"),
+            ("schedule", "peak lr \(c.learningRate), warmup \(c.warmupSteps), cosine to step \(c.totalSteps)"
+                + (c.accumulation > 1 ? ", accumulation \(c.accumulation)" : "")),
+        ]
+    }
+
+    // MARK: State
+
+    /// Every random generator of the job: the data generator and the model's (dropout masks).
+    var generators: [String: SeededRandom] {
+        var all = ["data": rng]
+        for (path, module) in task.model.randomGenerators { all["module.\(path)"] = module.rng }
+        return all
+    }
+
+    public func saveState(to url: URL) throws {
+        try TrainingCheckpoint.save(parameters: optimizer.parameters, optimizer: optimizer,
+                                    contents: .init(step: optimizer.stepCount, generators: generators, fields: ["job": name]), to: url)
+    }
+
+    public func loadState(from url: URL) throws {
+        let modules = task.model.randomGenerators
+        let contents = try TrainingCheckpoint.load(parameters: optimizer.parameters, optimizer: optimizer, from: url)
+        if let data = contents.generators["data"] { rng = data }
+        for (path, module) in modules {
+            if let saved = contents.generators["module.\(path)"] { module.rng = saved }
+        }
+    }
+}
