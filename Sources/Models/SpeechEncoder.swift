@@ -15,10 +15,22 @@ public struct SpeechEncoderConfig: Codable, Equatable, Sendable {
     public var ffnDim: Int
     public var vocabSize: Int
     public var normEps: Float = 1e-5
+    /// Residual dropout while training (0: none).
+    public var dropout: Float = 0
 
     enum CodingKeys: String, CodingKey {
         case melBins = "mel_bins", dim = "embedding_length", layers = "block_count", heads = "attention.head_count"
-        case ffnDim = "feed_forward_length", vocabSize = "vocab_size", normEps = "layer_norm_epsilon"
+        case ffnDim = "feed_forward_length", vocabSize = "vocab_size", normEps = "layer_norm_epsilon", dropout
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(melBins: try c.decode(Int.self, forKey: .melBins), dim: try c.decode(Int.self, forKey: .dim),
+                  layers: try c.decode(Int.self, forKey: .layers), heads: try c.decode(Int.self, forKey: .heads),
+                  ffnDim: try c.decode(Int.self, forKey: .ffnDim), vocabSize: try c.decode(Int.self, forKey: .vocabSize),
+                  normEps: try c.decodeIfPresent(Float.self, forKey: .normEps) ?? 1e-5)
+        // Absent from configs written before it existed.
+        dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
     }
 
     public init(melBins: Int = 80, dim: Int = 96, layers: Int = 3, heads: Int = 4, ffnDim: Int = 384,
@@ -32,6 +44,7 @@ public struct SpeechEncoderConfig: Codable, Equatable, Sendable {
         guard melBins > 0, dim > 0, layers > 0, heads > 0, ffnDim > 0, vocabSize > 1 else {
             throw SpeechEncoderError("speech encoder sizes must be positive (vocab ≥ 2): \(self)")
         }
+        guard dropout >= 0 && dropout < 1 else { throw SpeechEncoderError("dropout \(dropout) must be in [0, 1)") }
         guard dim % heads == 0, (dim / heads) % 2 == 0 else {
             throw SpeechEncoderError("dim \(dim) must split into \(heads) heads of even size")
         }
@@ -61,6 +74,8 @@ public final class SpeechEncoderLayer: Module {
     public let attention: MultiHeadAttention
     public let mlpNorm: LayerNorm
     public let mlp: GELUMLP
+    public let attentionDropout: Dropout
+    public let mlpDropout: Dropout
 
     public init(_ config: SpeechEncoderConfig, rope: RoPE, rng: inout SeededRandom) {
         attentionNorm = LayerNorm(config.dim, eps: config.normEps)
@@ -68,12 +83,15 @@ public final class SpeechEncoderLayer: Module {
                                        rope: rope, causal: false, rng: &rng)
         mlpNorm = LayerNorm(config.dim, eps: config.normEps)
         mlp = GELUMLP(dim: config.dim, hidden: config.ffnDim, rng: &rng)
+        var fork = rng   // mask generators that leave the weights' stream as it was
+        attentionDropout = Dropout(config.dropout, seed: fork.next())
+        mlpDropout = Dropout(config.dropout, seed: fork.next())
     }
 
     /// x [B, T, C] → [B, T, C].
     public func callAsFunction(_ x: Tensor, keyPadding: Mask?) -> Tensor {
-        let h = x + attention(attentionNorm(x), keyPadding: keyPadding)
-        return h + mlp(mlpNorm(h))
+        let h = x + attentionDropout(attention(attentionNorm(x), keyPadding: keyPadding))
+        return h + mlpDropout(mlp(mlpNorm(h)))
     }
 }
 

@@ -5,7 +5,7 @@ import Tokenizers
 
 /// The real SmolLM2 model and golden values, loaded once per test run.
 enum SmolLM2Model {
-    static let goldenURL = URL(fileURLWithPath: "/work/shared/golden/smollm2_greedy.jsonl")
+    static let goldenURL = Bundle.module.url(forResource: "smollm2_greedy", withExtension: "jsonl", subdirectory: "Resources")!
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 

@@ -7,7 +7,7 @@ import Formats
 /// (`GGUFFile(url:).metadata`) through `BPETokenizer(metadata:)`.
 enum ModelVocabulary {
     static let modelURL = EchoXHome.models.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf")
-    static let goldenURL = URL(fileURLWithPath: "/work/shared/golden/smollm2_greedy.jsonl")
+    static let goldenURL = Bundle.module.url(forResource: "smollm2_greedy", withExtension: "jsonl", subdirectory: "Resources")!
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 

@@ -51,8 +51,10 @@ final class AudioCommandTests: XCTestCase {
     func testCorpusAndTrainingThroughTheShellAreReusedTheSecondTime() throws {
         let (corpus, train) = try TinyUnitsWorkbench.training.get()
         XCTAssertTrue(corpus.contains("corpus: 6 entries (6 new, 0 kept)"), corpus)
-        XCTAssertTrue(train.contains("encoder: step 20/20"), train)
-        XCTAssertTrue(train.contains("vocoder: step 30/30"), train)
+        XCTAssertTrue(train.contains("encoder: trained"), train)
+        XCTAssertTrue(train.contains("k-means: 16 units"), train)
+        XCTAssertTrue(train.contains("vocoder: trained"), train)
+        XCTAssertTrue(train.contains("durations: trained"), train)
         XCTAssertTrue(train.contains("loaded units units-tiny: 16 units"), train)
 
         let session = TinyUnitsWorkbench.makeWorkbench(root: TinyUnitsWorkbench.root)
@@ -60,8 +62,8 @@ final class AudioCommandTests: XCTestCase {
         XCTAssertTrue(again.output.contains("corpus: 6 entries (0 new, 6 kept)"), again.output)
         let retrain = session.execute("units train tiny preset=tiny")
         XCTAssertNil(retrain.error)
-        XCTAssertTrue(retrain.output.contains("trained earlier with preset tiny — reused"), retrain.output)
-        XCTAssertFalse(retrain.output.contains("encoder: step"))
+        XCTAssertTrue(retrain.output.contains("trained earlier with these settings — reused"), retrain.output)
+        XCTAssertFalse(retrain.output.contains("encoder: trained"))
         XCTAssertEqual(session.state.models["units"]?.kind, "units")
         // Another preset into the same folder is refused instead of mixing two models.
         let mixed = session.execute("units train tiny preset=quick out=\(session.state.home.path)/models/units-tiny")
@@ -74,20 +76,21 @@ final class AudioCommandTests: XCTestCase {
         _ = try TinyUnitsWorkbench.training.get()
         let root = TinyUnitsWorkbench.root
         let out = root.appendingPathComponent("stopped-\(UUID().uuidString)", isDirectory: true)
-        let sink = InterruptingSink(when: "encoder: step 10/20")
+        let sink = InterruptingSink(when: "step ")
         let session = WorkbenchSession(state: WorkbenchState(home: root.appendingPathComponent("home", isDirectory: true),
                                                              workingDirectory: root.appendingPathComponent("work", isDirectory: true)),
                                        output: sink, registry: .workbench())
         let first = session.execute("units train tiny preset=tiny out=\(out.path)")
         XCTAssertNil(first.error, first.output)
         XCTAssertTrue(first.result.wasInterrupted)
-        XCTAssertTrue(first.output.contains("interrupted: units training stopped at encoder step 10/20"), first.output)
+        XCTAssertTrue(first.output.contains("interrupted: stopped at a step boundary after step 1"), first.output)
+        XCTAssertTrue(first.output.contains("the same command goes on from there"), first.output)
         XCTAssertNil(session.state.models["units"], "a stopped training loads no model")
 
         let second = session.execute("units train tiny preset=tiny out=\(out.path)")
         XCTAssertNil(second.error, second.output)
-        XCTAssertTrue(second.output.contains("resuming the units training"), second.output)
-        XCTAssertTrue(second.output.contains("encoder: resumed at step 10"), second.output)
+        XCTAssertTrue(second.output.contains("resuming the units training in \(out.path) at step 1 (encoder)"), second.output)
+        XCTAssertTrue(second.output.contains("units model trained"), second.output)
         XCTAssertEqual(session.state.models["units"]?.kind, "units")
     }
 
@@ -123,7 +126,7 @@ final class AudioCommandTests: XCTestCase {
         let session = TinyUnitsWorkbench.makeWorkbench(root: root)
         try FileManager.default.createDirectory(at: session.state.workingDirectory, withIntermediateDirectories: true)
         func error(_ line: String) -> String { session.execute(line).error ?? "(no error)" }
-        XCTAssertTrue(error("units fly").contains("unknown units subcommand 'fly' — use train, encode or resynth"))
+        XCTAssertTrue(error("units fly").contains("unknown units subcommand 'fly' — use train, encode, resynth or evaluate"))
         XCTAssertTrue(error("units").contains("usage: units train"))
         XCTAssertTrue(error("units encode a.wav").contains("no units model is loaded — type `load units PATH`"))
         XCTAssertTrue(error("plot units a.wav").contains("no units model is loaded"))
@@ -141,7 +144,7 @@ final class AudioCommandTests: XCTestCase {
         let (loaded, wav) = try TinyUnitsWorkbench.loadedSession()
         func loadedError(_ line: String) -> String { loaded.execute(line).error ?? "(no error)" }
         XCTAssertTrue(loadedError("units encode missing.wav").contains("no such file"))
-        XCTAssertTrue(loadedError("units encode \(wav.path) extra").contains("usage: units encode"))
+        XCTAssertTrue(loadedError("units encode \(wav.path) extra").contains("no such file"))
         XCTAssertTrue(loadedError("units resynth \(wav.path) durations=guessed").contains("durations=source or durations=predicted"))
         XCTAssertTrue(loadedError("units resynth \(wav.path) speed=2").contains("unknown option 'speed='"))
         XCTAssertTrue(loadedError("units train tiny preset=huge").contains("unknown units preset 'huge'"))
@@ -220,14 +223,14 @@ final class AudioCommandTests: XCTestCase {
     func testCompletionOffersTheAudioCommands() throws {
         let session = TinyUnitsWorkbench.makeWorkbench(root: try temporaryDirectory(self))
         let completer = Completer(session: session)
-        XCTAssertEqual(completer.complete("units "), ["encode", "resynth", "train"])
+        XCTAssertEqual(completer.complete("units "), ["encode", "evaluate", "resynth", "train"])
         XCTAssertEqual(completer.complete("units resynth a.wav dur"), ["durations=predicted", "durations=source"])
         XCTAssertEqual(completer.complete("units train corpus pre"), ["preset=default", "preset=quick", "preset=tiny"])
-        XCTAssertEqual(completer.complete("load u"), ["units"])
+        XCTAssertEqual(completer.complete("load u"), ["units", "units-training"])
         XCTAssertEqual(completer.complete("plot u"), ["units"])
         XCTAssertEqual(completer.complete("corpus "), ["synth"])
         XCTAssertEqual(completer.complete("pl"), ["play", "plot"])
-        XCTAssertTrue(session.execute("help units").output.contains("units resynth [wav] [durations=source|predicted]"))
+        XCTAssertTrue(session.execute("help units").output.contains("units resynth [wav…] [durations=source|predicted] [out=DIR]"))
         XCTAssertTrue(session.execute("help plot").output.contains("plot units [wav]"))
         XCTAssertTrue(session.execute("help load").output.contains("load units PATH|NAME"))
     }
@@ -243,6 +246,8 @@ final class InterruptingSink: OutputSink {
         self.text += text
         if !fired && text.contains(trigger) { fired = true; Interrupt.request() }
     }
-    func progress(_ line: String) {}
+    func progress(_ line: String) {
+        if !fired && line.contains(trigger) { fired = true; Interrupt.request() }
+    }
     func endProgress() {}
 }

@@ -23,7 +23,7 @@ final class LanguageModelCommandTests: XCTestCase {
         let first = session.execute("step")
         XCTAssertNil(first.error)
         XCTAssertNil(session.execute("train for 40").error)
-        let job = try XCTUnwrap(session.state.job as? LanguageModelJob)
+        let job = try XCTUnwrap(session.state.job as? GradientTrainer)
         XCTAssertEqual(job.completedSteps, 41)
         let losses = try MetricsLog.read(XCTUnwrap(session.state.run).metricsURL).compactMap { $0.values["loss"] }
         XCTAssertEqual(losses.count, 41)

@@ -21,7 +21,7 @@ final class QuadraticJob: TrainingJob {
         self.x = start
     }
 
-    func apply(settings: Settings) throws {
+    func apply(settings: TrainingSettings) throws {
         if let lr = settings.double("lr") { learningRate = lr }
     }
 

@@ -146,13 +146,16 @@ public final class GradientTrainer: TrainingJob {
 
     public func saveState(to url: URL) throws {
         try TrainingCheckpoint.save(parameters: optimizer.parameters, optimizer: optimizer,
-                                    contents: .init(step: optimizer.stepCount, generators: generators, fields: ["job": name]), to: url)
+                                    contents: .init(step: optimizer.stepCount, generators: generators,
+                                                    fields: ["job": name, "peak_lr": String(config.learningRate)]), to: url)
     }
 
     public func loadState(from url: URL) throws {
         let modules = task.model.randomGenerators
         let contents = try TrainingCheckpoint.load(parameters: optimizer.parameters, optimizer: optimizer, from: url)
         if let data = contents.generators["data"] { rng = data }
+        // A rate changed during the run (`set lr`) goes on as it was.
+        if let peak = contents.fields["peak_lr"].flatMap(Float.init) { setPeakLearningRate(peak) }
         for (path, module) in modules {
             if let saved = contents.generators["module.\(path)"] { module.rng = saved }
         }

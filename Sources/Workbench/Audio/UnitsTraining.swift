@@ -7,9 +7,9 @@ import Units
 /// `units train <corpus>[,<corpus>…] [options]` and `load units-training …`: units training as a job of
 /// the trainer framework, with the same options in both.
 enum UnitsTraining {
-    static let usage = "units train <corpus>[,<corpus>…] [preset=tiny|quick|default] [out=PATH] [target_voice=V] [units=K] [unit_layer=L] [encoder_steps=N] [vocoder_steps=N] [duration_steps=N] [vocabulary=N] [seed=N]"
+    static let usage = "units train <corpus>[,<corpus>…] [preset=tiny|quick|default] [out=PATH] [target_voice=V] [units=K] [unit_layer=L] [encoder_steps=N] [vocoder_steps=N] [duration_steps=N] [vocabulary=N] [encoder_dropout=P] [seed=N]"
     static let options = ["preset", "out", "corpus", "target_voice", "units", "unit_layer", "encoder_steps", "vocoder_steps",
-                          "duration_steps", "vocabulary", "seed"].map { OptionSpec($0) }
+                          "duration_steps", "vocabulary", "encoder_dropout", "seed"].map { OptionSpec($0) }
 
     /// Builds the job from the words (without training it) and makes it the session's job; its run is
     /// `units-<folder>`, resumed when it has a checkpoint.
@@ -47,6 +47,7 @@ enum UnitsTraining {
         if let v = try o.int("encoder_steps", in: 1...10_000_000) { config.encoderTraining.steps = v }
         if let v = try o.int("vocoder_steps", in: 1...10_000_000) { config.vocoderTraining.steps = v }
         if let v = try o.int("duration_steps", in: 1...10_000_000) { config.vocoderTraining.durationSteps = v }
+        if let v = try o.double("encoder_dropout", in: 0...0.9) { config.encoder.dropout = Float(v) }
         if let v = o["target_voice"] { config.targetVoice = try library { try SpeechVoice.list(v) }.first?.description ?? v }
         config.seed = UInt64(try o.int("seed", in: 0...Int(Int32.max)) ?? 0)
         guard let corpus = o["corpus"], let out = o["out"] else { throw WorkbenchError.usage(usage) }

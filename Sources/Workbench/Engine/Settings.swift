@@ -69,6 +69,8 @@ extension Settings: TrainingSettings {}
 public struct Settings: Sendable {
     public private(set) var specs: [String: SettingSpec] = [:]
     private var values: [String: SettingValue] = [:]
+    /// Keys the user set with `set` (the others hold their defaults).
+    public private(set) var chosenKeys: Set<String> = []
 
     public init(specs: [SettingSpec] = Settings.standardSpecs) {
         for spec in specs { declare(spec) }
@@ -104,6 +106,15 @@ public struct Settings: Sendable {
             throw WorkbenchError.invalidArgument("unknown setting '\(key)' — known: \(keys.joined(separator: ", "))")
         }
         values[key] = try spec.parse(text)
+        chosenKeys.insert(key)
+    }
+
+    /// Only the settings the user chose: what a job applies to itself before steps (a default
+    /// never overrides the job's own value, e.g. a stage's learning rate).
+    public var chosen: TrainingSettings {
+        var picked: [String: Double] = [:]
+        for key in chosenKeys { if let value = double(key) { picked[key] = value } }
+        return picked
     }
 
     public subscript(key: String) -> SettingValue? { values[key] }

@@ -7,10 +7,10 @@ public enum ShellTraining {
     public static func run(_ job: TrainingJob, maxSteps: Int, until condition: StopCondition? = nil,
                            context: CommandContext, label: String = "train") throws -> TrainingOutcome {
         let state = context.state
-        try library { try job.apply(settings: state.settings) }
+        try library { try job.apply(settings: state.settings.chosen) }
         let run = try state.ensureRun(prefix: job.name)
         let log = state.metricsLog(for: run)
-        let progress = context.progress(label, total: condition == nil && !job.isFinished ? maxSteps : nil)
+        let progress = context.progress(label, total: condition == nil && maxSteps < Int(Int32.max) ? maxSteps : nil)
         defer { progress.finish() }
         let options = TrainingLoop.Options(maxSteps: maxSteps, until: condition,
                                            checkpointEvery: state.settings.int("train.checkpoint_every") ?? 50)

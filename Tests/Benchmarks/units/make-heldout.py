@@ -7,7 +7,7 @@ character (number normalisation is out of the scorer's scope) or has fewer than 
 words. The first N kept sentences are written as {"id", "text", "question"} lines.
 
     Tests/Benchmarks/units/make-heldout.py --echox .build/release/echox \
-        --questions /work/shared/data/qa/web_questions_test.jsonl --out Tests/Benchmarks/units/heldout-answers.jsonl
+        --questions ../shared/data/qa/web_questions_test.jsonl --out Tests/Benchmarks/units/heldout-answers.jsonl
 """
 
 import argparse
@@ -96,7 +96,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--echox", default=".build/release/echox", help="echox binary")
     parser.add_argument("--model", default="smollm2", help="chat model (name or .gguf path)")
-    parser.add_argument("--questions", default="/work/shared/data/qa/web_questions_test.jsonl")
+    parser.add_argument("--questions", default="../shared/data/qa/web_questions_test.jsonl")
     parser.add_argument("--out", required=True, help="output JSONL")
     parser.add_argument("--count", type=int, default=100, help="sentences to keep")
     parser.add_argument("--shortest", type=int, default=4, help="fewest words of a kept sentence")

@@ -11,7 +11,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 WORK=${1:-/tmp/units-bench}
 ECHOX=${ECHOX:-$ROOT/.build/release/echox}
-DATA=${DATA:-/work/shared/data/qa}
+DATA=${DATA:-../shared/data/qa}   # the data folder beside the repository
 TIME="/usr/bin/time -v"
 mkdir -p "$WORK"
 cd "$ROOT"
@@ -24,7 +24,7 @@ if [ "${SKIP_TRAINING:-0}" != 1 ]; then
     $TIME "$ECHOX" corpus synth --text "$DATA/web_questions_train.jsonl" --skip 500 --limit 500 --voices target \
         --out "$WORK/corpus-target" > "$WORK/synth-target.log" 2> "$WORK/synth-target.time"
     uptime > "$WORK/train.load-start"
-    $TIME "$ECHOX" units train --corpus "$WORK/corpus-multi,$WORK/corpus-target" --out "$WORK/model" \
+    $TIME "$ECHOX" units train --corpus "$WORK/corpus-multi,$WORK/corpus-target" --out "$WORK/model" --preset default \
         > "$WORK/train.log" 2> "$WORK/train.time"
     uptime > "$WORK/train.load-end"
 fi
