@@ -148,6 +148,12 @@ public final class LlamaModel: Module {
 
     /// Mean next-token cross-entropy of sequences [B, T+1] (inputs are all but the last token).
     public func languageModelLoss(_ tokens: [Int32], batch: Int) -> Tensor {
+        let (inputs, targets) = Self.nextTokenPairs(tokens, batch: batch)
+        return self(inputs, shape: [batch, inputs.count / batch]).crossEntropy(targets: targets)
+    }
+
+    /// Inputs and next-token targets [B, T] of sequences [B, T+1]: each row without its last, and without its first token.
+    public static func nextTokenPairs(_ tokens: [Int32], batch: Int) -> (inputs: [Int32], targets: [Int32]) {
         let t = tokens.count / batch - 1
         var inputs: [Int32] = [], targets: [Int32] = []
         inputs.reserveCapacity(batch * t); targets.reserveCapacity(batch * t)
@@ -156,6 +162,6 @@ public final class LlamaModel: Module {
             inputs += row.dropLast()
             targets += row.dropFirst()
         }
-        return self(inputs, shape: [batch, t]).crossEntropy(targets: targets)
+        return (inputs, targets)
     }
 }

@@ -39,6 +39,12 @@ final class LanguageModelCommandTests: XCTestCase {
         XCTAssertTrue(session.execute("data short.txt").error?.contains("longer text") ?? false)
         XCTAssertTrue(session.execute("load lm huge").error?.contains("smollm2") ?? false)
         XCTAssertTrue(session.execute("load lm").error?.contains("usage") ?? false)
+        // A batch that cannot fit in memory is refused before anything is allocated, and the session goes on.
+        let text = String(repeating: "a long enough text to train on. ", count: 40)
+        try text.write(to: work.appendingPathComponent("text.txt"), atomically: true, encoding: .utf8)
+        XCTAssertNil(session.execute("set batch 1000000").error)
+        XCTAssertTrue(session.execute("data text.txt").error?.contains("lower `set batch`") ?? false)
+        XCTAssertNil(session.state.job)
         XCTAssertNil(session.execute("help").error, "the session goes on after errors")
     }
 }

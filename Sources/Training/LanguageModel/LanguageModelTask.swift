@@ -47,13 +47,7 @@ public final class LanguageModelTask: GradientTask {
     public func loss(rng: inout SeededRandom) throws -> TaskLoss {
         let tokens = data.sampleBatch(batch: batch, length: sequenceLength, rng: &rng)
         let t = sequenceLength
-        var inputs: [Int32] = [], targets: [Int32] = []
-        inputs.reserveCapacity(batch * t); targets.reserveCapacity(batch * t)
-        for b in 0..<batch {
-            let row = tokens[(b * (t + 1))..<((b + 1) * (t + 1))]
-            inputs += row.dropLast()
-            targets += row.dropFirst()
-        }
+        let (inputs, targets) = LlamaModel.nextTokenPairs(tokens, batch: batch)
         let logits = llama(inputs, shape: [batch, t])   // [B, T, V]
         let loss = logits.crossEntropy(targets: targets)
         let decode = self.decode

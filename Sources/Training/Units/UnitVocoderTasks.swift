@@ -68,6 +68,18 @@ public struct VocoderData: Sendable {
         }
         frameUnits = joinedUnits; melRows = joinedMel; units = dedupUnits; logDurations = logs
     }
+
+    /// `batch` random windows of `window` items: ids from `ids`, and `perItem` target values per item from `targets`.
+    func windows<T>(_ ids: [Int32], _ targets: [T], perItem: Int, window: Int, batch: Int,
+                    rng: inout SeededRandom) -> (ids: [Int32], targets: [T]) {
+        var outIds: [Int32] = [], outTargets: [T] = []
+        for _ in 0..<batch {
+            let start = rng.int(below: ids.count - window + 1)
+            outIds += ids[start..<(start + window)]
+            outTargets += targets[(start * perItem)..<((start + window) * perItem)]
+        }
+        return (outIds, outTargets)
+    }
 }
 
 /// The vocoder: L1 between predicted and real normalised log-mel on random unit windows.
@@ -92,12 +104,7 @@ public final class UnitVocoderTask: GradientTask {
 
     public func loss(rng: inout SeededRandom) throws -> TaskLoss {
         let (w, b, m, f) = (window, batch, data.bins, data.framesPerUnit)
-        var ids: [Int32] = [], target: [Float] = []
-        for _ in 0..<b {
-            let start = rng.int(below: data.frameUnits.count - w + 1)
-            ids += data.frameUnits[start..<(start + w)]
-            target += data.melRows[(start * f * m)..<((start + w) * f * m)]
-        }
+        let (ids, target) = data.windows(data.frameUnits, data.melRows, perItem: f * m, window: w, batch: b, rng: &rng)
         let prediction = try vocoder(ids, batch: b, frames: w)
         let loss = (prediction - Tensor(target, shape: [b, w * f, m])).abs().mean()
         return TaskLoss(total: loss, terms: ["l1": Double(loss.item)], tokens: b * w) {
@@ -131,12 +138,7 @@ public final class UnitDurationTask: GradientTask {
 
     public func loss(rng: inout SeededRandom) throws -> TaskLoss {
         let (w, b) = (window, batch)
-        var ids: [Int32] = [], target: [Float] = []
-        for _ in 0..<b {
-            let start = rng.int(below: data.units.count - w + 1)
-            ids += data.units[start..<(start + w)]
-            target += data.logDurations[start..<(start + w)]
-        }
+        let (ids, target) = data.windows(data.units, data.logDurations, perItem: 1, window: w, batch: b, rng: &rng)
         let loss = mseLoss(try predictor(ids, batch: b, length: w), Tensor(target, shape: [b, w]))
         return TaskLoss(total: loss, terms: ["mse": Double(loss.item)], tokens: b * w)
     }

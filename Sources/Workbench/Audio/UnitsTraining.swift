@@ -25,7 +25,8 @@ enum UnitsTraining {
             ?? context.state.home.appendingPathComponent("models/units-\(preset)", isDirectory: true)).path
         if spec["seed"] == nil { spec["seed"] = String(context.state.settings.int("seed") ?? 0) }
         let job = try build(JobSpec(kind: "units", options: spec), context: context)
-        let runName = "units-" + job.folder.lastPathComponent
+        let folderName = job.folder.lastPathComponent
+        let runName = folderName.hasPrefix("units") ? folderName : "units-" + folderName
         let run = try library { try RunDirectory(name: runName, root: context.state.runsRoot) }
         if run.hasCheckpoint, (try? run.readSpec()) == job.spec, !job.isFinished {
             context.state.closeMetrics()
