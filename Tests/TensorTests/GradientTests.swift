@@ -8,8 +8,10 @@ final class GradientTests: XCTestCase {
     func randn(_ shape: [Int], scale: Float = 1) -> Tensor { Tensor.randn(shape, std: scale, rng: &rng) }
     func positive(_ shape: [Int]) -> Tensor { Tensor.uniform(shape, low: 0.5, high: 2, rng: &rng) }
 
-    func assertGradients(_ inputs: [Tensor], file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) {
+    func assertGradients(_ inputs: [Tensor], name: String = #function, file: StaticString = #filePath, line: UInt = #line,
+                         _ f: ([Tensor]) -> Tensor) {
         let report = GradCheck.check(inputs, f)
+        print("\(name): \(report)")
         XCTAssertTrue(report.passed, report.description, file: file, line: line)
         XCTAssertGreaterThan(report.checked, 0, file: file, line: line)
     }
