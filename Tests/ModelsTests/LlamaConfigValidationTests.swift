@@ -1,6 +1,8 @@
 import Foundation
 import Formats
 @testable import Models
+import NN
+import Tensor
 import XCTest
 
 /// Sizes from a user's file (GGUF metadata, a saved JSON config) or a user's request are checked before
@@ -49,6 +51,20 @@ final class LlamaConfigValidationTests: XCTestCase {
         }
         // A context length that large is fine as long as the cache asked for is not.
         XCTAssertEqual(try LlamaInference(file: gguf, capacity: 64).capacity, 64)
+    }
+
+    /// Weights saved from a model of another shape: the load names the tensor and both shapes, and copies nothing.
+    func testSafetensorsWeightsOfAnotherShapeAreRejectedByName() throws {
+        let config = LlamaConfig.tiny(vocabSize: 40)
+        let model = LlamaModel(config, seed: 1), other = LlamaModel(LlamaConfig.tiny(vocabSize: 41), seed: 2)
+        let data = try Safetensors.encode(other.namedParameters.map { try SafetensorsRecord(name: $0.0, tensor: $0.1) })
+        let before = model.embedding.weight.scalars
+        XCTAssertThrowsError(try model.load(parameters: Safetensors.parse(data).tensorsByName())) { error in
+            XCTAssertTrue(error is StateDictError, "\(error)")
+            XCTAssertTrue("\(error)".contains("'embedding.weight' (model [40, 64], given [41, 64])"), "\(error)")
+            XCTAssertTrue("\(error)".contains("check that the checkpoint belongs to this model"), "\(error)")
+        }
+        XCTAssertEqual(model.embedding.weight.scalars, before)
     }
 
     func testSavedJSONConfigsWithUnusableSizesAreDecodingErrors() throws {
