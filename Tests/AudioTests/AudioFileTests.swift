@@ -147,6 +147,19 @@ final class AudioFileTests: XCTestCase {
         XCTAssertEqual(clip.samples.first ?? 0, 100 / 32768, accuracy: 1e-6)
     }
 
+    /// A header claiming 1 Hz turns 70,000 samples into over a billion at 16 kHz: an error before allocating.
+    func testResamplingToASizeBeyondMemoryIsAnError() throws {
+        let url = try temporaryDirectory(self).appendingPathComponent("one-hertz.wav")
+        try wavBytes(interleaved: [Int16](repeating: 1000, count: 70_000), channels: 1, rate: 1).write(to: url)
+        XCTAssertEqual(try AudioFile.read(url).samples.count, 70_000)
+        XCTAssertThrowsError(try AudioFile.read(url, sampleRate: 16_000)) { error in
+            guard case .invalidArgument(let message) = error as? AudioError else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("resampling 70000 samples from 1 to 16000 Hz would make 1120000000 samples"), message)
+            XCTAssertTrue(message.contains("check the recording's sample rate"), message)
+        }
+        XCTAssertEqual(try AudioFile.read(url, sampleRate: 2).samples.count, 140_000)
+    }
+
     func testInvalidWritesThrow() throws {
         let dir = try temporaryDirectory(self)
         let url = dir.appendingPathComponent("bad.wav")
