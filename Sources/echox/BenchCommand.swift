@@ -66,6 +66,9 @@ struct BenchInferCommand: ParsableCommand {
         for (name, value) in [("prompt", prompt), ("tokens", tokens), ("runs", runs)] where value < 1 {
             throw ValidationError("--\(name) must be at least 1")
         }
+        guard !prompt.addingReportingOverflow(tokens).overflow else {
+            throw ValidationError("--prompt \(prompt) and --tokens \(tokens) add up to more positions than can be counted; ask for a few thousand")
+        }
     }
 
     func run() throws {

@@ -18,6 +18,18 @@ final class BenchCommandLineTests: XCTestCase {
         }
     }
 
+    func testPromptsBeyondTheModelOrBeyondCountingAreErrors() throws {
+        let root = try temporaryDirectory(self)
+        let model = root.appendingPathComponent("tiny.gguf")
+        try TinyModelFile.write(to: model, vocab: 64)
+        let long = try EchoxRunner.run(["bench", "infer", "--model", model.path, "--prompt", "300", "--runs", "1"], home: root)
+        XCTAssertEqual(long.status, 1, long.stderr)
+        XCTAssertTrue(long.stderr.contains("exceed the model's context length 256"), long.stderr)
+        let huge = try EchoxRunner.run(["bench", "infer", "--model", model.path, "--prompt", "\(Int.max)", "--tokens", "2"], home: root)
+        XCTAssertEqual(huge.status, 64, huge.stderr)
+        XCTAssertTrue(huge.stderr.contains("add up to more positions than can be counted"), huge.stderr)
+    }
+
     func testInferenceBenchmarkOnANonModelFileIsAnError() throws {
         let root = try temporaryDirectory(self)
         let notAModel = root.appendingPathComponent("notes.gguf")
