@@ -111,9 +111,16 @@ public struct Resampler: Sendable {
         }
     }
 
-    /// Resamples `x` from one rate to another (a copy when the rates are equal).
+    /// Resamples `x` from one rate to another (a copy when the rates are equal). Rates usually come from
+    /// a file's header, so the size of the result is checked against memory before it is allocated.
     public static func resample(_ x: [Float], from inputRate: Int, to outputRate: Int) throws -> [Float] {
         if inputRate == outputRate && inputRate > 0 { return x }
-        return try Resampler(from: inputRate, to: outputRate).process(x)
+        let resampler = try Resampler(from: inputRate, to: outputRate)
+        let count = resampler.outputCount(forInputCount: x.count)
+        let limit = Int(min(UInt64(1) << 32, ProcessInfo.processInfo.physicalMemory / 2) / UInt64(MemoryLayout<Float>.size))
+        guard count <= limit else {
+            throw AudioError.invalidArgument("resampling \(x.count) samples from \(inputRate) to \(outputRate) Hz would make \(count) samples, more than the \(limit) that fit in memory; check the recording's sample rate (a damaged header can claim a very low one) or resample a shorter piece")
+        }
+        return resampler.process(x)
     }
 }

@@ -25,6 +25,8 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
     case missingMetadata(key: String, expected: String)
     /// Values that cannot be written (wrong count, shape or type).
     case cannotWrite(String)
+    /// Memory for a model's weights could not be had.
+    case outOfMemory(bytes: Int)
 
     public var description: String {
         switch self {
@@ -50,6 +52,8 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
             return "GGUF metadata key '\(key)' is missing or is not \(expected); the file is not a model of the expected architecture"
         case .cannotWrite(let reason):
             return "cannot write GGUF file: \(reason)"
+        case .outOfMemory(let bytes):
+            return "cannot get \(bytes) bytes of memory for the model's weights; close other programs or use a smaller or more quantised model"
         }
     }
 }

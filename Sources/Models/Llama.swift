@@ -44,12 +44,29 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
                   attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false,
                   ropeFrequencyFactors: try c.decodeIfPresent([Float].self, forKey: .ropeFrequencyFactors))
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0
-        guard dropout >= 0 && dropout < 1 else {
-            throw DecodingError.dataCorruptedError(forKey: .dropout, in: c, debugDescription: "dropout must be in [0, 1)")
+        do { try validate() } catch LlamaError.badConfig(let reason) {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath,
+                                                    debugDescription: "\(reason) — correct the saved model config or write it again"))
         }
-        if let factors = ropeFrequencyFactors, heads > 0, factors.count != headDim / 2 || !factors.allSatisfy({ $0 > 0 }) {
-            throw DecodingError.dataCorruptedError(forKey: .ropeFrequencyFactors, in: c,
-                                                   debugDescription: "need \(headDim / 2) positive rotary frequency factors (one per pair)")
+    }
+
+    /// Throws `LlamaError.badConfig` unless the sizes can make a model: each at least 1, the width a
+    /// whole number of heads of even size, the heads a whole number of key/value groups, a positive
+    /// rotary base and norm epsilon, and one positive rotary factor per pair when there are factors.
+    public func validate() throws {
+        let sizes = [("vocab_size", vocabSize), ("embedding_length", dim), ("block_count", layers), ("attention.head_count", heads),
+                     ("attention.head_count_kv", kvHeads), ("feed_forward_length", ffnDim), ("context_length", contextLength)]
+        for (key, value) in sizes where value < 1 {
+            throw LlamaError.badConfig("\(key) is \(value), but it must be at least 1")
+        }
+        guard dim % heads == 0, heads % kvHeads == 0, headDim % 2 == 0 else {
+            throw LlamaError.badConfig("width \(dim), \(heads) heads and \(kvHeads) key/value heads do not divide evenly into even-sized heads")
+        }
+        guard ropeBase.isFinite, ropeBase > 0 else { throw LlamaError.badConfig("rope.freq_base is \(ropeBase), not a positive number") }
+        guard normEps.isFinite, normEps >= 0 else { throw LlamaError.badConfig("the norm epsilon is \(normEps), not a number ≥ 0") }
+        guard dropout >= 0 && dropout < 1 else { throw LlamaError.badConfig("dropout is \(dropout), but it must be in [0, 1)") }
+        if let factors = ropeFrequencyFactors, factors.count != headDim / 2 || !factors.allSatisfy({ $0.isFinite && $0 > 0 }) {
+            throw LlamaError.badConfig("need \(headDim / 2) positive rotary frequency factors (one per pair), found \(factors.count)")
         }
     }
 

@@ -63,8 +63,11 @@ extension LlamaConfig {
                   tiedEmbeddings: file.tensor(named: LlamaTensorTable.output) == nil,
                   contextLength: meta.int("\(arch).context_length") ?? 2048,
                   attentionBias: file.tensor(named: "blk.0.attn_q.bias") != nil)
-        guard kvHeads > 0, dim % heads == 0, heads % kvHeads == 0, headDim % 2 == 0 else {
-            throw LlamaError.badConfig("width \(dim), \(heads) heads and \(kvHeads) key/value heads do not divide evenly into even-sized heads")
+        try validate()
+        // Every block has its own tensors, so a count beyond them is wrong (and must not size anything).
+        let perBlock = LlamaTensorTable.blockEntries(self).count
+        guard layers <= file.tensors.count / perBlock else {
+            throw LlamaError.badConfig("\(arch).block_count is \(layers), but the file holds \(file.tensors.count) tensors, enough for at most \(file.tensors.count / perBlock) blocks of \(perBlock)")
         }
         if let info = file.tensor(named: LlamaTensorTable.ropeFrequencies) {
             let factors = try file.floats(of: LlamaTensorTable.tensor(file, info.name, shape: [headDim / 2]))
@@ -157,10 +160,12 @@ extension LlamaModel {
     /// (add LoRA adapters with `addLoRA(rank:alpha:on:seed:)` to train).
     public static func load(gguf file: GGUFFile) throws -> LlamaModel {
         let config = try LlamaConfig(gguf: file)
+        // Every tensor is checked before the model is built, so no size from the metadata allocates
+        // memory that the file's own tensors do not account for.
+        let entries = try LlamaTensorTable.entries(config).map { ($0, try LlamaTensorTable.tensor(file, $0.gguf, shape: $0.shape)) }
         let model = LlamaModel(config)
         var parameters: [String: Tensor] = [:]
-        for entry in LlamaTensorTable.entries(config) {
-            let info = try LlamaTensorTable.tensor(file, entry.gguf, shape: entry.shape)
+        for (entry, info) in entries {
             let values = try file.floats(of: info)
             let t = Tensor.empty(entry.shape)
             values.withUnsafeBufferPointer { t.data.update(from: $0.baseAddress!, count: values.count) }

@@ -48,6 +48,7 @@ public final class LlamaInference {
         let c = try LlamaConfig(gguf: file)
         config = c
         self.capacity = max(1, min(capacity ?? min(c.contextLength, 2048), c.contextLength))
+        try LlamaInference.checkCacheFits(c, capacity: self.capacity)
         // Every matrix is copied into one arena of huge pages (see `WeightArena`).
         let arena = WeightArena()
         func matrix(_ name: String, _ shape: [Int]) throws -> QuantizedMatrix {
@@ -93,6 +94,20 @@ public final class LlamaInference {
         scores = buffer(c.heads * self.capacity)
         logitsBuffer = buffer(c.vocabSize)
         attentionParts = buffer(LlamaInference.attentionPartCount * c.heads * (c.headDim + 2))
+    }
+
+    /// Throws unless the KV cache (keys and values of every layer) has a size that fits in memory:
+    /// the capacity comes from the caller and the widths from the file, so they are checked before allocating.
+    static func checkCacheFits(_ c: LlamaConfig, capacity: Int) throws {
+        let memory = ProcessInfo.processInfo.physicalMemory
+        let (width, o1) = (c.kvHeads * c.headDim).multipliedReportingOverflow(by: c.layers)
+        let (floats, o2) = width.multipliedReportingOverflow(by: capacity)
+        let (keysAndValues, o3) = floats.multipliedReportingOverflow(by: 2 * MemoryLayout<Float>.size)
+        let bytes = o1 || o2 || o3 ? UInt64.max : UInt64(keysAndValues)
+        guard bytes <= memory / 2 else {
+            func gib(_ n: UInt64) -> String { n == .max ? "more than 2^63 bytes" : String(format: "%.1f GiB", Double(n) / Double(1 << 30)) }
+            throw LlamaError.badInput("a KV cache of \(capacity) positions for \(c.layers) layers needs \(gib(bytes)), more than half of this machine's \(gib(memory)) of memory; ask for fewer positions (a smaller capacity, or a shorter prompt and fewer new tokens)")
+        }
     }
 
     /// The engine for the GGUF file at `url`.

@@ -56,10 +56,12 @@ public struct Sampler {
 
     /// The tokens that may be drawn and their renormalised probabilities, most likely first:
     /// softmax(logits / temperature), cut to the `topK` most likely (0 = all), then to the smallest
-    /// prefix whose probability reaches `topP`.
+    /// prefix whose probability reaches `topP`. Settings outside their ranges are taken at the nearest
+    /// end (top-k beyond V as V, top-p below 0 as 0, above 1 or NaN as 1); the most likely token always remains.
     public static func candidates(_ logits: UnsafeBufferPointer<Float>, temperature: Float, topK: Int, topP: Float) -> [(id: Int, probability: Float)] {
         let n = logits.count
         guard n > 0 else { return [] }
+        let topK = min(topK, n), topP = topP.isNaN ? 1 : min(max(topP, 0), 1)
         let t = max(temperature, 1e-6)
         var m = -Float.infinity
         for v in logits where v > m { m = v }
@@ -84,6 +86,7 @@ public struct Sampler {
             pool.removeLast(pool.count - max(1, kept))
         }
         let sum = pool.reduce(0) { $0 + $1.probability }
+        guard !pool.isEmpty, sum > 0 else { return [(argmax(logits), 1)] }
         return pool.map { ($0.id, $0.probability / sum) }
     }
 }

@@ -66,6 +66,9 @@ struct BenchInferCommand: ParsableCommand {
         for (name, value) in [("prompt", prompt), ("tokens", tokens), ("runs", runs)] where value < 1 {
             throw ValidationError("--\(name) must be at least 1")
         }
+        guard !prompt.addingReportingOverflow(tokens).overflow else {
+            throw ValidationError("--prompt \(prompt) and --tokens \(tokens) add up to more positions than can be counted; ask for a few thousand")
+        }
     }
 
     func run() throws {
@@ -79,9 +82,13 @@ struct BenchInferCommand: ParsableCommand {
         guard prompt + tokens <= engine.capacity else {
             throw CLIError("--prompt + --tokens (\(prompt + tokens)) exceed the model's context length \(engine.capacity)")
         }
-        // A fixed pseudo-random prompt from the ordinary (non-special) part of the vocabulary.
+        // A fixed pseudo-random prompt from the ordinary part of the vocabulary, past the byte and
+        // special tokens at its start; a vocabulary too small to have such a part is used whole.
+        let vocabulary = engine.config.vocabSize
+        guard vocabulary >= 1 else { throw CLIError("the model's vocabulary is empty; nothing can be prefilled — check the GGUF file") }
+        let first = vocabulary > 2 * 256 ? 256 : 0
         var rng = SeededRandom(seed: 1)
-        let ids = (0..<prompt).map { _ in 256 + rng.int(below: engine.config.vocabSize - 256) }
+        let ids = (0..<prompt).map { _ in first + rng.int(below: vocabulary - first) }
         let clock = ContinuousClock()
         func rate(_ count: Int, _ d: Duration) -> Double { Double(count) / d.inSeconds }
         // Like llama-bench: prefill of the prompt and decode of new tokens each from an empty

@@ -129,6 +129,37 @@ final class AudioFileTests: XCTestCase {
         XCTAssertThrowsError(try AudioFile.read(data: Data())) { XCTAssertEqual($0 as? AudioError, .empty(path: "<memory>")) }
     }
 
+    /// Headers that cannot describe audio (no channels, no sample rate) and a data chunk that claims far
+    /// more bytes than the file has: clear errors, or only the samples that are really there.
+    func testImpossibleHeadersAreErrorsAndDeclaredSizesAreNotTrusted() throws {
+        let samples: [Int16] = [100, -100, 200, -200, 300, -300, 400, -400]
+        for (channels, rate, name) in [(0, 16_000, "no-channels.wav"), (1, 0, "no-rate.wav")] {
+            XCTAssertThrowsError(try AudioFile.read(data: wavBytes(interleaved: samples, channels: channels, rate: rate), name: name)) { error in
+                guard let error = error as? AudioError else { return XCTFail("\(name): \(error)") }
+                XCTAssertTrue(error.description.contains(name) && error.description.contains(" — "), "\(name): \(error)")
+            }
+        }
+        var huge = wavBytes(interleaved: samples, channels: 1, rate: 16_000)
+        huge.replaceSubrange(40..<44, with: [0xF0, 0xFF, 0xFF, 0x7F])   // data chunk length ≈ 2 GB
+        huge.replaceSubrange(4..<8, with: [0xFF, 0xFF, 0xFF, 0x7F])     // RIFF length to match
+        let clip = try AudioFile.read(data: huge, name: "huge.wav")
+        XCTAssertEqual(clip.samples.count, samples.count)
+        XCTAssertEqual(clip.samples.first ?? 0, 100 / 32768, accuracy: 1e-6)
+    }
+
+    /// A header claiming 1 Hz turns 70,000 samples into over a billion at 16 kHz: an error before allocating.
+    func testResamplingToASizeBeyondMemoryIsAnError() throws {
+        let url = try temporaryDirectory(self).appendingPathComponent("one-hertz.wav")
+        try wavBytes(interleaved: [Int16](repeating: 1000, count: 70_000), channels: 1, rate: 1).write(to: url)
+        XCTAssertEqual(try AudioFile.read(url).samples.count, 70_000)
+        XCTAssertThrowsError(try AudioFile.read(url, sampleRate: 16_000)) { error in
+            guard case .invalidArgument(let message) = error as? AudioError else { return XCTFail("\(error)") }
+            XCTAssertTrue(message.contains("resampling 70000 samples from 1 to 16000 Hz would make 1120000000 samples"), message)
+            XCTAssertTrue(message.contains("check the recording's sample rate"), message)
+        }
+        XCTAssertEqual(try AudioFile.read(url, sampleRate: 2).samples.count, 140_000)
+    }
+
     func testInvalidWritesThrow() throws {
         let dir = try temporaryDirectory(self)
         let url = dir.appendingPathComponent("bad.wav")

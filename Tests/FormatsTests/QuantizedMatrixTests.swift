@@ -128,4 +128,17 @@ final class QuantizedMatrixTests: XCTestCase {
             }
         }
     }
+
+    /// Memory for weights that the system cannot give is an error that says what to do, and the arena
+    /// goes on serving requests it can meet.
+    func testWeightMemoryThatCannotBeHadIsAnError() throws {
+        let arena = WeightArena()
+        XCTAssertThrowsError(try arena.allocate(1 << 60)) { error in
+            XCTAssertEqual(error as? GGUFError, .outOfMemory(bytes: (1 << 60) + (1 << 21)))
+            XCTAssertTrue("\(error)".contains("close other programs or use a smaller or more quantised model"), "\(error)")
+        }
+        XCTAssertThrowsError(try arena.allocate(.max)) { XCTAssertEqual($0 as? GGUFError, .outOfMemory(bytes: .max)) }
+        let (pointer, owner) = try arena.allocate(4096)
+        withExtendedLifetime(owner) { pointer.storeBytes(of: 7, as: Int.self) }
+    }
 }

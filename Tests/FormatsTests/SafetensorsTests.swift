@@ -110,33 +110,48 @@ final class SafetensorsTests: XCTestCase {
 
     // MARK: - Fuzz
 
-    func testMutatedFilesNeverCrash() throws {
+    /// Mutated copies of a valid file, each with the outcome its mutation implies: a truncation or a
+    /// changed header length is rejected, changes confined to the data buffer leave the header's
+    /// entries as they were, and anything else loads or throws a `SafetensorsError` that says something.
+    func testMutatedFilesHaveTheOutcomeTheirMutationImplies() throws {
         let good = try sampleFile()
+        let original = try Safetensors.parse(good)
+        let headerLength = good.prefix(8).withUnsafeBytes { Int($0.loadUnaligned(as: UInt64.self)) }
         var failures = 0, successes = 0
         for round in 0..<400 {
             var d = good
+            var mustFail = false, dataOnly = false
             switch round % 4 {
-            case 0: d = d.prefix(rng.int(below: d.count))                      // truncation
-            case 1: for _ in 0...rng.int(below: 4) { d[rng.int(below: d.count)] = UInt8(truncatingIfNeeded: rng.next()) }
-            case 2: d[rng.int(below: 8)] = UInt8(truncatingIfNeeded: rng.next())   // header length
+            case 0:                                                               // truncation
+                d = d.prefix(rng.int(below: d.count))
+                mustFail = true
+            case 1:                                                               // bytes anywhere
+                let positions = (0...rng.int(below: 4)).map { _ in rng.int(below: d.count) }
+                for i in positions { d[i] = UInt8(truncatingIfNeeded: rng.next()) }
+                dataOnly = positions.allSatisfy { $0 >= 8 + headerLength }
+            case 2:                                                               // header length
+                d[rng.int(below: 8)] = UInt8(truncatingIfNeeded: rng.next())
+                mustFail = d != good
             default:                                                              // inside the JSON header
-                let headerLength = d.prefix(8).withUnsafeBytes { Int($0.loadUnaligned(as: UInt64.self)) }
                 d[8 + rng.int(below: headerLength)] = [UInt8(ascii: "0"), UInt8(ascii: "9"), UInt8(ascii: "]"),
                                                         UInt8(ascii: "\""), UInt8(ascii: "-"), 0xFF][rng.int(below: 6)]
             }
             do {
                 let f = try Safetensors.parse(d)
                 for e in f.entries {
-                    if e.dtype.isFloatingPoint { _ = try f.tensor(named: e.name) } else if e.dtype.isInteger { _ = try f.ints(named: e.name) }
+                    if e.dtype.isFloatingPoint { XCTAssertEqual(try f.tensor(named: e.name).count, e.count) }
+                    else if e.dtype.isInteger { XCTAssertEqual(try f.ints(named: e.name).count, e.count) }
                 }
+                if dataOnly { XCTAssertEqual(f.entries, original.entries, "round \(round): only data bytes changed") }
+                XCTAssertFalse(mustFail, "round \(round): a truncated file or a changed header length was accepted")
                 successes += 1
             } catch let error as SafetensorsError {
-                XCTAssertFalse(error.description.isEmpty)
+                XCTAssertFalse(dataOnly, "round \(round): only data bytes changed, yet \(error)")
+                XCTAssertGreaterThan(error.description.count, "safetensors: ".count + 20, "round \(round): \(error)")
                 failures += 1
             }
         }
         print("safetensors fuzz: \(failures) of 400 mutated files rejected with an error, \(successes) still valid")
-        XCTAssertEqual(failures + successes, 400)
         XCTAssertGreaterThan(failures, 150, "most mutations must be detected")
     }
 }

@@ -37,6 +37,19 @@ final class SamplerTests: XCTestCase {
         XCTAssertEqual(candidates(1, 0, 0.01).map(\.id), [1])
     }
 
+    /// Settings typed by a user may be out of range; sampling still returns a token of the vocabulary.
+    func testOutOfRangeSettingsAreTakenAtTheirLimits() {
+        XCTAssertEqual(candidates(1, .max, 1).map(\.id), candidates(1, 0, 1).map(\.id), "top-k beyond the vocabulary keeps all")
+        XCTAssertEqual(candidates(1, 0, -3).map(\.id), [1], "top-p below 0 keeps only the most likely token")
+        XCTAssertEqual(candidates(1, 0, 7).count, logits.count, "top-p above 1 keeps all")
+        XCTAssertEqual(candidates(1, 0, .nan).count, logits.count)
+        for options in [SamplingOptions(temperature: 1, topK: .max, topP: -1), SamplingOptions(temperature: -2, topK: -5, topP: .nan),
+                        SamplingOptions(temperature: .infinity, topK: 3, topP: 0)] {
+            var sampler = Sampler(options)
+            XCTAssertTrue(logits.indices.contains(sampler.sample(logits)), "\(options)")
+        }
+    }
+
     func testLowTemperatureSharpensAndHighFlattens() {
         XCTAssertGreaterThan(candidates(0.2, 0, 1)[0].probability, 0.9)
         XCTAssertLessThan(candidates(10, 0, 1)[0].probability, 0.2)

@@ -7,8 +7,10 @@ final class LayerGradientTests: XCTestCase {
     var rng = SeededRandom(seed: 3)
     func randn(_ shape: [Int], scale: Float = 1) -> Tensor { Tensor.randn(shape, std: scale, rng: &rng) }
 
-    func assertGradients(_ inputs: [Tensor], file: StaticString = #filePath, line: UInt = #line, _ f: ([Tensor]) -> Tensor) {
+    func assertGradients(_ inputs: [Tensor], name: String = #function, file: StaticString = #filePath, line: UInt = #line,
+                         _ f: ([Tensor]) -> Tensor) {
         let report = GradCheck.check(inputs, f)
+        print("\(name): \(report)")
         XCTAssertTrue(report.passed, report.description, file: file, line: line)
     }
 

@@ -98,6 +98,54 @@ final class PluginTests: XCTestCase {
         XCTAssertTrue(help.contains("\"exec\" must be relative to the plugin directory"), help)
     }
 
+    func testExecMustStayInsideThePluginDirectory() throws {
+        let (session, _) = try makeSession(self)
+        let work = session.state.workingDirectory
+        let plugins = work.appendingPathComponent("plugins")
+        let elsewhere = work.appendingPathComponent("elsewhere", isDirectory: true)
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: true)
+        func script(_ url: URL, _ text: String) throws {
+            try Data("#!/bin/sh\necho \(text)\n".utf8).write(to: url)
+            chmod(url.path, 0o755)
+        }
+        try script(elsewhere.appendingPathComponent("run.sh"), "escaped")
+        @discardableResult
+        func plugin(_ name: String, exec: String) throws -> URL {
+            let dir = plugins.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent("bin"), withIntermediateDirectories: true)
+            try Data(#"{"name": "\#(name)", "exec": "\#(exec)"}"#.utf8).write(to: dir.appendingPathComponent("plugin.json"))
+            return dir
+        }
+        // Out through `..`, through a symbolic link to a file, through a linked folder.
+        try plugin("dotdot", exec: "bin/../../../elsewhere/run.sh")
+        let linked = try plugin("linked", exec: "bin/run.sh")
+        try FileManager.default.createSymbolicLink(at: linked.appendingPathComponent("bin/run.sh"), withDestinationURL: elsewhere.appendingPathComponent("run.sh"))
+        let folder = try plugin("folder", exec: "tools/run.sh")
+        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("tools"), withDestinationURL: elsewhere)
+        try plugin("itself", exec: "bin/..")
+        // Inside: `..` that comes back, and a link to a file of the plugin.
+        let inside = try plugin("inside", exec: "bin/../bin/real.sh")
+        try script(inside.appendingPathComponent("bin/real.sh"), "inside")
+        let alias = try plugin("alias", exec: "bin/alias.sh")
+        try script(alias.appendingPathComponent("real.sh"), "alias")
+        try FileManager.default.createSymbolicLink(at: alias.appendingPathComponent("bin/alias.sh"), withDestinationURL: alias.appendingPathComponent("real.sh"))
+
+        session.reloadPlugins()
+        XCTAssertEqual(session.plugins.map(\.name).sorted(), ["alias", "inside"])
+        XCTAssertEqual(session.execute("inside").output, "inside\n")
+        XCTAssertEqual(session.execute("alias").output, "alias\n")
+        let problems = PluginManifest.problems(in: [plugins])
+        XCTAssertEqual(problems.count, 4, "\(problems)")
+        for name in ["dotdot", "linked", "folder", "itself"] {
+            XCTAssertTrue(problems.contains { $0.hasPrefix(plugins.appendingPathComponent("\(name)/plugin.json").path)
+                && $0.contains("outside the plugin directory") && $0.contains("put the executable") }, "\(name): \(problems)")
+            let outcome = session.execute(name)
+            XCTAssertNotNil(outcome.error)
+            XCTAssertFalse(outcome.output.contains("escaped"))
+        }
+        XCTAssertTrue(session.execute("help").output.contains("outside the plugin directory"))
+    }
+
     func testSubprocessInterruptStopsTheChild() throws {
         let start = Date()
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { Interrupt.request() }

@@ -36,7 +36,8 @@ public final class QuantizedMatrix: @unchecked Sendable {
         cols = info.cols
         if NibblePairs.holds(info.type) {
             type = info.type
-            (rowBytes, base, owner) = QuantizedMatrix.regrouped(file.rawBytes(of: info), type: type, rows: rows, cols: cols, arena: arena)
+            (rowBytes, base, owner) = try QuantizedMatrix.regrouped(file.rawBytes(of: info), type: type, rows: rows, cols: cols,
+                                                                    allocate: { try QuantizedMatrix.storage($0, arena: arena) })
             return
         }
         if QuantizedMatrix.kernelTypes.contains(info.type) {
@@ -44,7 +45,7 @@ public final class QuantizedMatrix: @unchecked Sendable {
             rowBytes = info.type.byteCount(values: info.cols)!
             let raw = file.rawBytes(of: info)
             if let arena {
-                let (pointer, keeper) = QuantizedMatrix.storage(raw.count, arena: arena)
+                let (pointer, keeper) = try QuantizedMatrix.storage(raw.count, arena: arena)
                 if raw.count > 0 { pointer.copyMemory(from: raw.baseAddress!, byteCount: raw.count) }
                 (base, owner) = (UnsafeRawPointer(pointer), keeper)
             } else {
@@ -57,7 +58,8 @@ public final class QuantizedMatrix: @unchecked Sendable {
             throw GGUFError.unsupportedType(info.type, tensor: info.name)
         }
         let values = try file.floats(of: info)
-        let converted = QuantizedMatrix.encode(values, rows: info.rows, cols: info.cols, type: target, arena: arena)
+        let converted = try QuantizedMatrix.encode(values, rows: info.rows, cols: info.cols, type: target,
+                                                   allocate: { try QuantizedMatrix.storage($0, arena: arena) })
         (type, rowBytes, base, owner) = (target, converted.rowBytes, converted.base, converted.owner)
     }
 
@@ -70,30 +72,35 @@ public final class QuantizedMatrix: @unchecked Sendable {
     public init(rows: Int, cols: Int, values: [Float], type: GGMLType) {
         precondition(values.count == rows * cols, "\(values.count) values do not fill \(rows)×\(cols)")
         precondition(Quantize.supported.contains(type) && cols % type.blockSize == 0, "cannot encode rows of \(cols) as \(type)")
-        let encoded = QuantizedMatrix.encode(values, rows: rows, cols: cols, type: type)
+        let encoded = QuantizedMatrix.encode(values, rows: rows, cols: cols, type: type, allocate: { OwnedBytes(count: $0).pointerAndOwner })
         (self.rows, self.cols, self.type) = (rows, cols, type)
         (rowBytes, base, owner) = (encoded.rowBytes, encoded.base, encoded.owner)
     }
 
-    private static func encode(_ values: [Float], rows: Int, cols: Int, type: GGMLType, arena: WeightArena? = nil) -> (rowBytes: Int, base: UnsafeRawPointer, owner: AnyObject) {
+    /// Bytes handed out for a matrix's storage, with the object that keeps them alive.
+    typealias Allocator = (Int) throws -> (pointer: UnsafeMutableRawPointer, owner: AnyObject)
+
+    private static func encode(_ values: [Float], rows: Int, cols: Int, type: GGMLType,
+                               allocate: Allocator) rethrows -> (rowBytes: Int, base: UnsafeRawPointer, owner: AnyObject) {
         let rowBytes = type.byteCount(values: cols)!
         let nibbles = NibblePairs.holds(type)
-        let (pointer, keeper) = nibbles ? (OwnedBytes(count: rows * rowBytes).pointerAndOwner) : storage(rows * rowBytes, arena: arena)
+        let (pointer, keeper) = try nibbles ? OwnedBytes(count: rows * rowBytes).pointerAndOwner : allocate(rows * rowBytes)
         values.withUnsafeBufferPointer { v in
             if !values.isEmpty { Quantize.values(type, from: v.baseAddress!, count: values.count, into: pointer) }
         }
         if nibbles {
-            return withExtendedLifetime(keeper) {
-                regrouped(UnsafeRawBufferPointer(start: pointer, count: rows * rowBytes), type: type, rows: rows, cols: cols, arena: arena)
+            return try withExtendedLifetime(keeper) {
+                try regrouped(UnsafeRawBufferPointer(start: pointer, count: rows * rowBytes), type: type, rows: rows, cols: cols, allocate: allocate)
             }
         }
         return (rowBytes, UnsafeRawPointer(pointer), keeper)
     }
 
     /// Q4_0 or Q4_1 rows in ggml order (`raw`) regrouped into the `NibblePairs` layout.
-    private static func regrouped(_ raw: UnsafeRawBufferPointer, type: GGMLType, rows: Int, cols: Int, arena: WeightArena?) -> (rowBytes: Int, base: UnsafeRawPointer, owner: AnyObject) {
+    private static func regrouped(_ raw: UnsafeRawBufferPointer, type: GGMLType, rows: Int, cols: Int,
+                                  allocate: Allocator) rethrows -> (rowBytes: Int, base: UnsafeRawPointer, owner: AnyObject) {
         let blocks = cols / 32, stored = type.byteCount(values: cols)!, rowBytes = NibblePairs.rowBytes(cols: cols)
-        let (pointer, keeper) = storage(rows * rowBytes, arena: arena)
+        let (pointer, keeper) = try allocate(rows * rowBytes)
         if let src = raw.baseAddress {
             parallelChunks(rows, minChunk: 256) { s, e in
                 for r in s..<e { NibblePairs.regroup(type, row: src + r * stored, blocks: blocks, into: pointer + r * rowBytes) }
@@ -103,8 +110,8 @@ public final class QuantizedMatrix: @unchecked Sendable {
     }
 
     /// `count` bytes from `arena`, or owned by a buffer of their own.
-    private static func storage(_ count: Int, arena: WeightArena?) -> (pointer: UnsafeMutableRawPointer, owner: AnyObject) {
-        arena?.allocate(count) ?? OwnedBytes(count: count).pointerAndOwner
+    private static func storage(_ count: Int, arena: WeightArena?) throws -> (pointer: UnsafeMutableRawPointer, owner: AnyObject) {
+        try arena?.allocate(count) ?? OwnedBytes(count: count).pointerAndOwner
     }
 
     /// The stored bytes of row `r`.

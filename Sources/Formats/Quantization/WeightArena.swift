@@ -16,12 +16,14 @@ public final class WeightArena: @unchecked Sendable {
         self.chunkBytes = max(WeightArena.hugePage, (chunkBytes + WeightArena.hugePage - 1) & ~(WeightArena.hugePage - 1))
     }
 
-    /// `count` bytes, 64-byte aligned, and the object that keeps them alive.
-    func allocate(_ count: Int) -> (pointer: UnsafeMutableRawPointer, owner: AnyObject) {
+    /// `count` bytes, 64-byte aligned, and the object that keeps them alive; an error when the system
+    /// has no memory to give.
+    func allocate(_ count: Int) throws -> (pointer: UnsafeMutableRawPointer, owner: AnyObject) {
         lock.lock(); defer { lock.unlock() }
+        guard count >= 0, count <= Int.max / 4 else { throw GGUFError.outOfMemory(bytes: count) }
         let size = (max(count, 1) + 63) & ~63
         if current == nil || used + size > current!.size {
-            current = ArenaChunk(size: max(chunkBytes, (size + WeightArena.hugePage - 1) & ~(WeightArena.hugePage - 1)))
+            current = try ArenaChunk(size: max(chunkBytes, (size + WeightArena.hugePage - 1) & ~(WeightArena.hugePage - 1)))
             used = 0
         }
         let chunk = current!
@@ -37,13 +39,13 @@ final class ArenaChunk {
     private let mapping: UnsafeMutableRawPointer
     private let mappedBytes: Int
 
-    init(size: Int) {
+    init(size: Int) throws {
         self.size = size
         // Mapping one huge page more than needed leaves room to align the start.
         mappedBytes = size + WeightArena.hugePage
         guard let raw = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               raw != MAP_FAILED else {
-            fatalError("out of memory: cannot map \(mappedBytes) bytes for model weights")
+            throw GGUFError.outOfMemory(bytes: mappedBytes)
         }
         mapping = raw
         let aligned = (Int(bitPattern: raw) + WeightArena.hugePage - 1) & ~(WeightArena.hugePage - 1)

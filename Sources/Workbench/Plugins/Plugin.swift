@@ -32,8 +32,21 @@ public struct PluginManifest: Equatable {
         usage = (object["usage"] as? String) ?? name
         let exec = try field("exec")
         guard !exec.hasPrefix("/") else { throw WorkbenchError.invalidArgument("\(url.path): \"exec\" must be relative to the plugin directory") }
-        executable = directory.appendingPathComponent(exec).standardizedFileURL
+        executable = try PluginManifest.contained(exec, in: directory, manifest: url)
         self.directory = directory
+    }
+
+    /// The path of `exec` in `directory`, once `..` and symbolic links, followed, are found to lead to
+    /// a file inside the plugin directory (itself resolved): a manifest cannot run a program elsewhere.
+    static func contained(_ exec: String, in directory: URL, manifest: URL) throws -> URL {
+        let root = directory.standardizedFileURL.resolvingSymlinksInPath().path
+        let path = directory.appendingPathComponent(exec).standardizedFileURL
+        let target = path.resolvingSymlinksInPath()
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        guard target.path.hasPrefix(prefix) else {
+            throw WorkbenchError.invalidArgument("\(manifest.path): \"exec\" \(exec) leads to \(target.path), outside the plugin directory \(root) — put the executable (or a script that calls the program) inside the plugin's folder")
+        }
+        return path
     }
 
     /// Manifests found in `<dir>/<name>/plugin.json` for each directory, in order.
