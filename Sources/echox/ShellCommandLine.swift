@@ -36,7 +36,8 @@ enum ShellLine {
         Interrupt.install()
         let sink = StandardOutputSink()
         let session = SessionFactory.make(output: sink)
-        if words[0] == "chat" && words.dropFirst().allSatisfy({ $0.hasPrefix("-") || $0.contains("=") || $0 == "greedy" }) {
+        if words[0] == "chat", let chat = session.registry.command(named: "chat") as? ChatCommand,
+           (try? CommandOptions(Array(words.dropFirst()), specs: chat.options, usage: chat.usage))?.positional.isEmpty == true {
             return try chatLoop(words, session: session, sink: sink)
         }
         try execute(words, session: session, sink: sink)

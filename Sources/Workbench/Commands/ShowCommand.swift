@@ -52,10 +52,11 @@ public final class ShowCommand: WorkbenchCommand {
         let records = try MetricsLog.read(run.metricsURL)
         guard !records.isEmpty else { context.print("no metrics yet in \(run.metricsURL.path)"); return }
         let keys = Array(Set(records.suffix(count).flatMap(\.values.keys))).sorted()
-        var lines = [(["step"] + keys).map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined()]
+        let width = max(12, (keys.map(\.count).max() ?? 0) + 2)
+        var lines = [(["step"] + keys).map { $0.padding(toLength: width, withPad: " ", startingAt: 0) }.joined()]
         for record in records.suffix(count) {
             let cells = ["\(record.step)"] + keys.map { record.values[$0].map(formatNumber) ?? "-" }
-            lines.append(cells.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined())
+            lines.append(cells.map { $0.padding(toLength: width, withPad: " ", startingAt: 0) }.joined())
         }
         if let first = records.first?.values["loss"], let last = records.last?.values["loss"] {
             lines.append("loss \(formatNumber(first)) → \(formatNumber(last)) over \(records.count) records")

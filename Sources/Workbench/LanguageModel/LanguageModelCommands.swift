@@ -149,6 +149,9 @@ public final class ChatCommand: WorkbenchCommand {
         let parsed = try CommandOptions(words, specs: options, usage: usage)
         let state = context.state, settings = state.settings
         let seed = try parsed.int("seed", in: 0...Int(Int32.max)) ?? settings.int("seed") ?? 0
+        // Every value is checked before a model is loaded.
+        _ = try (parsed.double("temperature", in: 0...10), parsed.int("top_k", in: 0...1_000_000),
+                 parsed.double("top_p", in: 1e-6...1), parsed.int("max_tokens", in: 1...8192), parsed.flag("greedy"))
         if let model = parsed["model"] ?? (state.models["lm"] == nil ? "smollm2" : nil) {
             let lm = try LanguageModelCommands.load(model, seed: UInt64(seed), context: context)
             state.models["lm"] = LoadedModel(kind: "lm", source: lm.source, object: lm)
@@ -162,10 +165,10 @@ public final class ChatCommand: WorkbenchCommand {
         if text == "clear" { chat.clear(); context.print("conversation cleared"); return .ok }
         guard !text.isEmpty else { throw WorkbenchError.usage(usage) }
         let temperature = try parsed.double("temperature", in: 0...10)
+        let topK = try parsed.int("top_k", in: 0...1_000_000) ?? 40, topP = try parsed.double("top_p", in: 1e-6...1) ?? 0.9
         let sampled = !(try parsed.flag("greedy")) && (temperature.map { $0 > 0 } ?? (settings.word("chat.sampling") == "sample"))
         let sampling = sampled
-            ? SamplingOptions(temperature: Float(temperature ?? 0.7), topK: try parsed.int("top_k", in: 0...1_000_000) ?? 40,
-                              topP: Float(try parsed.double("top_p", in: 1e-6...1) ?? 0.9), seed: UInt64(seed))
+            ? SamplingOptions(temperature: Float(temperature ?? 0.7), topK: topK, topP: Float(topP), seed: UInt64(seed))
             : SamplingOptions.greedy
         let maxTokens = try parsed.int("max_tokens", in: 1...8192) ?? settings.int("chat.max_tokens") ?? 256
         let result = try library {
