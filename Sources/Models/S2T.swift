@@ -1,0 +1,235 @@
+import Foundation
+import NN
+import Tensor
+
+// EchoX stage I (arXiv 2509.09174 §2.2; the official model code's speech adapter): a frozen speech
+// encoder's states become embeddings in the LLM's input space. Shapes: B batch, T encoder frames,
+// T' = ⌈T/2⌉ stacked frames, K kept frames after CTC shrinking, E encoder width, C LLM width, V CTC classes.
+
+// MARK: - Configuration
+
+/// Sizes of the speech adapter, its CTC head and the LookBack attention.
+public struct S2TConfig: Codable, Equatable, Sendable {
+    /// Width of the speech encoder's states (Whisper tiny 384, base 512).
+    public var encoderDim: Int
+    /// Width of the LLM (SmolLM2-135M: 576).
+    public var llmDim: Int
+    /// The LLM's vocabulary; the CTC head has one class more, the blank (id `vocabSize`).
+    public var vocabSize: Int
+    /// Encoder frames stacked into one adapter frame.
+    public var stack = 2
+    public var heads = 8
+    public var lookBackHeads = 8
+    public var dropout: Float = 0.1
+    public var normEps: Float = 1e-5
+
+    enum CodingKeys: String, CodingKey {
+        case encoderDim = "encoder_dim", llmDim = "llm_dim", vocabSize = "vocab_size", stack, heads
+        case lookBackHeads = "lookback_heads", dropout, normEps = "layer_norm_epsilon"
+    }
+
+    public init(encoderDim: Int, llmDim: Int, vocabSize: Int, stack: Int = 2, heads: Int = 8, lookBackHeads: Int = 8, dropout: Float = 0.1) {
+        self.encoderDim = encoderDim; self.llmDim = llmDim; self.vocabSize = vocabSize
+        self.stack = stack; self.heads = heads; self.lookBackHeads = lookBackHeads; self.dropout = dropout
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(encoderDim: try c.decode(Int.self, forKey: .encoderDim), llmDim: try c.decode(Int.self, forKey: .llmDim),
+                  vocabSize: try c.decode(Int.self, forKey: .vocabSize), stack: try c.decodeIfPresent(Int.self, forKey: .stack) ?? 2,
+                  heads: try c.decodeIfPresent(Int.self, forKey: .heads) ?? 8,
+                  lookBackHeads: try c.decodeIfPresent(Int.self, forKey: .lookBackHeads) ?? 8,
+                  dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0.1)
+        normEps = try c.decodeIfPresent(Float.self, forKey: .normEps) ?? 1e-5
+        do { try validate() } catch let error as S2TError {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: error.description))
+        }
+    }
+
+    /// The blank class of the CTC head.
+    public var blank: Int { vocabSize }
+
+    /// Throws unless the sizes make a model.
+    public func validate() throws {
+        guard encoderDim > 0, llmDim > 0, vocabSize > 0, stack > 0, heads > 0, lookBackHeads > 0 else {
+            throw S2TError("S2T sizes must be positive: \(self)")
+        }
+        guard llmDim % heads == 0, llmDim % lookBackHeads == 0 else {
+            throw S2TError("the LLM width \(llmDim) must split into \(heads) adapter heads and \(lookBackHeads) LookBack heads")
+        }
+        guard dropout >= 0 && dropout < 1 else { throw S2TError("dropout \(dropout) must be in [0, 1)") }
+    }
+
+    /// A small model for tests.
+    public static func tiny(encoderDim: Int = 16, llmDim: Int = 32, vocabSize: Int = 40) -> S2TConfig {
+        S2TConfig(encoderDim: encoderDim, llmDim: llmDim, vocabSize: vocabSize, heads: 2, lookBackHeads: 2)
+    }
+}
+
+/// An S2T model problem; the message says what to change.
+public struct S2TError: Error, CustomStringConvertible, LocalizedError {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+    public var errorDescription: String? { description }
+}
+
+// MARK: - Layers
+
+/// The adapter's one pre-norm transformer layer: x + attn(LN(x)), then x + FFN(LN(x)) with FFN width 2·C.
+public final class S2TAdapterLayer: Module {
+    public let attentionNorm: LayerNorm
+    public let attention: MultiHeadAttention
+    public let mlpNorm: LayerNorm
+    public let mlp: GELUMLP
+    public let attentionDropout: Dropout
+    public let mlpDropout: Dropout
+
+    public init(_ config: S2TConfig, rng: inout SeededRandom) {
+        attentionNorm = LayerNorm(config.llmDim, eps: config.normEps)
+        attention = MultiHeadAttention(dim: config.llmDim, heads: config.heads, kvHeads: config.heads, bias: true,
+                                       rope: nil, causal: false, rng: &rng)
+        mlpNorm = LayerNorm(config.llmDim, eps: config.normEps)
+        mlp = GELUMLP(dim: config.llmDim, hidden: 2 * config.llmDim, rng: &rng)
+        var fork = rng
+        attentionDropout = Dropout(config.dropout, seed: fork.next())
+        mlpDropout = Dropout(config.dropout, seed: fork.next())
+    }
+
+    /// x [B, T', C] → [B, T', C]; padded frames are masked as keys.
+    public func callAsFunction(_ x: Tensor, keyPadding: Mask?) -> Tensor {
+        let h = x + attentionDropout(attention(attentionNorm(x), keyPadding: keyPadding))
+        return h + mlpDropout(mlp(mlpNorm(h)))
+    }
+}
+
+/// LookBack: the kept frames (queries) attend to every adapter frame (keys and values, padding
+/// masked), then dropout, the residual and LayerNorm.
+public final class S2TLookBack: Module {
+    public let query: Linear    // [C, C]
+    public let key: Linear      // [C, C]
+    public let value: Linear    // [C, C]
+    public let output: Linear   // [C, C]
+    public let dropout: Dropout
+    public let norm: LayerNorm
+    public let heads: Int
+
+    public init(_ config: S2TConfig, rng: inout SeededRandom) {
+        let c = config.llmDim
+        query = Linear(c, c, rng: &rng); key = Linear(c, c, rng: &rng)
+        value = Linear(c, c, rng: &rng); output = Linear(c, c, rng: &rng)
+        heads = config.lookBackHeads
+        var fork = rng
+        dropout = Dropout(config.dropout, seed: fork.next())
+        norm = LayerNorm(c, eps: config.normEps)
+    }
+
+    /// kept [B, K, C] over frames [B, T', C] → [B, K, C].
+    public func callAsFunction(_ kept: Tensor, frames: Tensor, keyPadding: Mask?) -> Tensor {
+        let attended = Tensor.attention(q: query(kept), k: key(frames), v: value(frames), heads: heads, kvHeads: heads,
+                                        causal: false, keyPadding: keyPadding)
+        return norm(kept + dropout(output(attended)))
+    }
+}
+
+// MARK: - Shrinking
+
+/// CTC shrinking: of each item's frames, keep those whose most likely class is not the blank and
+/// differs from the frame before (one frame per emitted token, as greedy CTC decoding collapses them).
+public enum CTCShrink {
+    /// Kept frame indices of one item from its per-frame most likely classes.
+    public static func keptFrames(_ best: [Int], blank: Int) -> [Int] {
+        var kept: [Int] = []
+        for (i, label) in best.enumerated() where label != blank && (i == 0 || best[i - 1] != label) { kept.append(i) }
+        return kept
+    }
+
+    /// The most likely class of each valid frame of logits [B, T', V].
+    public static func bestClasses(_ logits: Tensor, lengths: [Int]) -> [[Int]] {
+        let (t, v) = (logits.shape[1], logits.shape[2])
+        return lengths.enumerated().map { b, length in
+            (0..<length).map { i in
+                let row = logits.data + (b * t + i) * v
+                var best = 0
+                for j in 1..<v where row[j] > row[best] { best = j }
+                return best
+            }
+        }
+    }
+}
+
+// MARK: - Model
+
+/// What the speech side produced for a batch.
+public struct S2TOutput {
+    /// Speech embeddings [B, K, C] to splice into the LLM prompt (item b: its first `lengths[b]` rows).
+    public let embeddings: Tensor
+    /// Kept frames per item (at least 1: an item with no kept frame keeps its first).
+    public let lengths: [Int]
+    /// CTC logits [B, T', V] over the LLM vocabulary and the blank, and their valid frames.
+    public let ctcLogits: Tensor
+    public let frameLengths: [Int]
+}
+
+/// Speech adapter (stack frames → Linear → one transformer layer → LayerNorm), CTC head, CTC shrinking
+/// and LookBack: encoder states in, LLM-space speech embeddings out.
+public final class S2TModel: Module {
+    public let config: S2TConfig
+    public let projection: Linear       // [C, stack·E]
+    public let layer: S2TAdapterLayer
+    public let norm: LayerNorm
+    public let ctcHead: Linear          // [V + 1, C]
+    public let lookBack: S2TLookBack
+
+    public init(_ config: S2TConfig, seed: UInt64 = 0) throws {
+        try config.validate()
+        self.config = config
+        var rng = SeededRandom(seed: seed)
+        projection = Linear(config.stack * config.encoderDim, config.llmDim, rng: &rng)
+        layer = S2TAdapterLayer(config, rng: &rng)
+        norm = LayerNorm(config.llmDim, eps: config.normEps)
+        ctcHead = Linear(config.llmDim, config.vocabSize + 1, rng: &rng)
+        lookBack = S2TLookBack(config, rng: &rng)
+    }
+
+    /// Adapter frames per `frames` encoder frames.
+    public func stackedLength(_ frames: Int) -> Int { (frames + config.stack - 1) / config.stack }
+
+    /// Encoder states [B, T, E] with `lengths` valid frames each → speech embeddings and CTC logits.
+    public func callAsFunction(_ states: Tensor, lengths: [Int]) throws -> S2TOutput {
+        guard states.rank == 3, states.shape[2] == config.encoderDim, lengths.count == states.shape[0] else {
+            throw S2TError("encoder states must be [B, T, \(config.encoderDim)] with one length per item, got \(states.shape) and \(lengths.count) lengths")
+        }
+        guard lengths.allSatisfy({ $0 >= 1 && $0 <= states.shape[1] }) else {
+            throw S2TError("every item needs between 1 and \(states.shape[1]) frames, got \(lengths)")
+        }
+        let (b, t, s) = (states.shape[0], states.shape[1], config.stack)
+        // Stack s consecutive frames: [B, T, E] → [B, T', s·E] (zeros after the last frame).
+        let frames = stackedLength(t)
+        let padded = frames * s > t ? states.padded(axis: 1, before: 0, after: frames * s - t) : states
+        let stacked = padded.reshaped([b, frames, s * config.encoderDim])
+        let frameLengths = lengths.map(stackedLength)
+        let padding = Mask((0..<b).flatMap { item in (0..<frames).map { $0 >= frameLengths[item] } }, shape: [b, frames])
+        let adapted = norm(layer(projection(stacked), keyPadding: padding))        // [B, T', C]
+        let ctcLogits = ctcHead(adapted)                                            // [B, T', V+1]
+
+        // Shrink: the kept frames of each item, padded to the longest with its first kept frame.
+        let kept = CTCShrink.bestClasses(ctcLogits, lengths: frameLengths).map { CTCShrink.keptFrames($0, blank: config.blank) }
+        let counts = kept.map { max($0.count, 1) }
+        let longest = counts.max() ?? 1
+        var rows: [Int] = []
+        for (item, frames) in kept.enumerated() {
+            let chosen = frames.isEmpty ? [0] : frames
+            rows += (0..<longest).map { item * (ctcLogits.shape[1]) + chosen[min($0, chosen.count - 1)] }
+        }
+        let flat = adapted.reshaped([b * frames, config.llmDim])
+        let queries = flat.indexSelect(axis: 0, rows).reshaped([b, longest, config.llmDim])    // [B, K, C]
+        let embeddings = lookBack(queries, frames: adapted, keyPadding: padding)
+        return S2TOutput(embeddings: embeddings, lengths: counts, ctcLogits: ctcLogits, frameLengths: frameLengths)
+    }
+
+    /// The CTC loss of the transcripts' LLM token ids on `output`'s frames (items too short to align count 0).
+    public func ctcLoss(_ output: S2TOutput, transcripts: [[Int32]]) throws -> Tensor {
+        try NN.ctcLoss(output.ctcLogits.logSoftmax(), targets: transcripts, inputLengths: output.frameLengths,
+                       blank: config.blank, zeroInfinity: true)
+    }
+}
