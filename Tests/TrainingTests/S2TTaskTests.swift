@@ -1,0 +1,68 @@
+import Models
+import Optim
+import Tensor
+import Tokenizers
+import Training
+import XCTest
+
+/// The S2T stage on tiny models: speech states stand in for the question's text, the LLM learns
+/// (through LoRA) to answer from them, and both loss terms fall.
+final class S2TTaskTests: XCTestCase {
+    static let pairs = [("what is blue?", "the sky."), ("who wrote it?", "a poet."),
+                        ("where is paris?", "in france."), ("how old is she?", "ten years.")]
+
+    /// "Encoder states" for a text: three noisy frames per byte, from a fixed vector per byte value.
+    static func states(_ text: String, dim: Int, rng: inout SeededRandom) -> [Float] {
+        var codebook = SeededRandom(seed: 99)
+        let vectors = (0..<256).map { _ in (0..<dim).map { _ in codebook.normal() } }
+        return text.utf8.flatMap { byte in (0..<3).flatMap { _ in vectors[Int(byte)].map { $0 + 0.1 * rng.normal() } } }
+    }
+
+    func makeJob() throws -> GradientTrainer {
+        let bytes = ByteTokenizer()
+        let llm = LlamaModel(.tiny(vocabSize: 256), seed: 1)
+        llm.addLoRA(rank: 4, alpha: 8, on: [.q, .v], seed: 1)
+        let speech = try S2TModel(S2TConfig(encoderDim: 16, llmDim: 64, vocabSize: 256, heads: 4, lookBackHeads: 4), seed: 2)
+        var rng = SeededRandom(seed: 3)
+        let examples = Self.pairs.map { question, answer in
+            S2TExample(states: Self.states(question, dim: 16, rng: &rng), frames: question.utf8.count * 3,
+                       transcript: bytes.encode(question), prefix: bytes.encode("user: "), suffix: bytes.encode("\nbot: "),
+                       answer: bytes.encode(answer + "\n"))
+        }
+        let task = try S2TTask(speech: speech, llm: llm, examples: examples, batch: 4,
+                               decode: { String(decoding: $0.map { UInt8(clamping: $0) }, as: UTF8.self) })
+        var config = OptimizationConfig()
+        config.learningRate = 3e-3
+        config.warmupSteps = 10
+        config.totalSteps = 150
+        return GradientTrainer(task: task, config: config)
+    }
+
+    func testBothLossesFallAndOnlyTheAdapterAndLoRATrain() throws {
+        let job = try makeJob()
+        let stack = (job.task as! S2TTask).stack
+        let trainable = Set(stack.trainableParameters.map(\.0))
+        XCTAssertTrue(trainable.allSatisfy { $0.hasPrefix("speech.") || $0.contains("lora") }, "\(trainable.filter { !$0.hasPrefix("speech.") })")
+        XCTAssertTrue(trainable.contains { $0.hasPrefix("llm.") }, "the LLM trains through LoRA")
+        var first: StepReport?, last: StepReport?
+        for _ in 0..<150 {
+            last = try job.step()
+            if first == nil { first = last }
+        }
+        let (ce0, ce1) = (first!.losses["ce"]!, last!.losses["ce"]!), (ctc0, ctc1) = (first!.losses["ctc"]!, last!.losses["ctc"]!)
+        XCTAssertLessThan(ce1, ce0 * 0.5, "answer CE \(ce0) → \(ce1)")
+        XCTAssertLessThan(ctc1, ctc0 * 0.5, "transcript CTC \(ctc0) → \(ctc1)")
+        XCTAssertEqual(last!.losses["loss"]!, ce1 + 0.3 * ctc1, accuracy: 1e-3)
+        let sample = try XCTUnwrap(job.lastSample)
+        XCTAssertEqual(sample.fields.map(\.name), ["transcript", "target", "predicted", "speech frames"])
+        XCTAssertTrue(Self.pairs.contains { $0.1 + "\n" == sample.fields[1].value })
+    }
+
+    func testMismatchedModelsAreAClearError() throws {
+        let llm = LlamaModel(.tiny(vocabSize: 256), seed: 1)
+        let speech = try S2TModel(.tiny(encoderDim: 16, llmDim: 32, vocabSize: 256), seed: 2)
+        XCTAssertThrowsError(try S2TTask(speech: speech, llm: llm, examples: [], batch: 1)) {
+            XCTAssertTrue("\($0)".contains("does not fit the LLM"), "\($0)")
+        }
+    }
+}
