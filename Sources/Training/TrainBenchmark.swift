@@ -10,6 +10,12 @@ import Tensor
 public struct TrainBenchmark: Sendable {
     public var vocab = 4096, dim = 256, layers = 4, heads = 4, kvHeads = 4, ffn = 688
     public var seq = 128, batch = 8, steps = 12, warmup = 3
+    /// Rank of LoRA adapters on q and v (alpha 2·rank, every other weight frozen); 0 trains every weight.
+    public var lora = 0
+    /// The output matrix is the embedding.
+    public var tied = false
+    /// Loss on the last this many positions only (0: all), as the reference's --answer.
+    public var answer = 0
     public init() {}
 
     public struct Result: Sendable {
@@ -21,8 +27,9 @@ public struct TrainBenchmark: Sendable {
 
     public func run(log: (String) -> Void = { _ in }) throws -> Result {
         let config = LlamaConfig(vocabSize: vocab, dim: dim, layers: layers, heads: heads, kvHeads: kvHeads,
-                                 ffnDim: ffn, contextLength: seq)
+                                 ffnDim: ffn, tiedEmbeddings: tied, contextLength: seq)
         let model = LlamaModel(config, seed: 0)
+        if lora > 0 { model.addLoRA(rank: lora, alpha: Float(2 * lora), on: [.q, .v]) }
         var rng = SeededRandom(seed: 0)
         let stream = TokenStream(tokens: (0..<(batch * (seq + 1) * 4)).map { _ in Int32(rng.int(below: vocab)) })
         var optimization = OptimizationConfig()
@@ -31,8 +38,9 @@ public struct TrainBenchmark: Sendable {
         optimization.warmupSteps = 0
         optimization.minRateFraction = 1          // a constant rate, as the reference
         optimization.gradientClip = .infinity     // the reference does not clip
-        let trainer = GradientTrainer(task: try LanguageModelTask(model: model, data: stream, batch: batch, sequenceLength: seq),
-                                      config: optimization)
+        let task = try LanguageModelTask(model: model, data: stream, batch: batch, sequenceLength: seq,
+                                         answerPositions: answer > 0 ? answer : nil)
+        let trainer = GradientTrainer(task: task, config: optimization)
         trainer.sampleEvery = 0
         var times: [Double] = []
         var loss = Double.nan

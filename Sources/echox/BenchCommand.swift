@@ -28,6 +28,9 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Sequences per batch.") var batch = 8
     @Option(help: "Timed steps.") var steps = 12
     @Option(help: "Untimed warm-up steps.") var warmup = 3
+    @Option(help: "Rank of LoRA adapters on q and v (alpha 2·rank; every other weight frozen); 0 trains every weight.") var lora = 0
+    @Flag(help: "The output matrix is the embedding.") var tied = false
+    @Option(help: "Cross-entropy on the last N positions only (an answer after a prompt); 0: all.") var answer = 0
     @Flag(help: "Print each step.") var verbose = false
 
     func validate() throws {
@@ -38,12 +41,14 @@ struct BenchTrainCommand: ParsableCommand {
         guard dim % heads == 0 else { throw ValidationError("--dim \(dim) must be a multiple of --heads \(heads)") }
         guard heads % kvHeads == 0 else { throw ValidationError("--heads \(heads) must be a multiple of --kv-heads \(kvHeads)") }
         guard (dim / heads) % 2 == 0 else { throw ValidationError("the head size --dim/--heads must be even for rotary embeddings") }
+        guard lora >= 0, answer >= 0, answer <= seq else { throw ValidationError("--lora must be ≥ 0 and --answer in 0…--seq") }
     }
 
     func run() throws {
         var bench = TrainBenchmark()
         (bench.vocab, bench.dim, bench.layers, bench.heads, bench.kvHeads) = (vocab, dim, layers, heads, kvHeads)
         (bench.ffn, bench.seq, bench.batch, bench.steps, bench.warmup) = (ffn, seq, batch, steps, max(0, warmup))
+        (bench.lora, bench.tied, bench.answer) = (lora, tied, answer)
         let result = try bench.run(log: { if verbose { print($0) } })
         print(String(format: "echox tokens/s: %.0f   (step_ms median %.1f, params %d, loss %.3f)",
                      result.tokensPerSecond, result.medianStepMilliseconds, result.parameterCount, result.finalLoss))

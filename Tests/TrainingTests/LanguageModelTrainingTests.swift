@@ -56,6 +56,29 @@ final class LanguageModelTrainingTests: XCTestCase {
         XCTAssertEqual(c.data[0], 0.95, accuracy: 1e-5)   // decoupled decay only: 1 − 0.1·0.5
     }
 
+    /// With an answer length, the loss is the cross-entropy of the last positions of the full forward pass.
+    func testAnswerPositionsScoreTheLastPositionsOnly() throws {
+        let model = LlamaModel(.tiny(vocabSize: 256), seed: 4)
+        let stream = TokenStream(tokens: ByteTokenizer().encode(TinyText.paragraphs))
+        let task = try LanguageModelTask(model: model, data: stream, batch: 2, sequenceLength: 16, answerPositions: 5)
+        var rng = SeededRandom(seed: 8), replay = rng
+        let scored = try Autograd.noGrad { try task.loss(rng: &rng).total.item }
+        let tokens = stream.sampleBatch(batch: 2, length: 16, rng: &replay)
+        let (inputs, targets) = LlamaModel.nextTokenPairs(tokens, batch: 2)
+        let logits = Autograd.noGrad { model(inputs, shape: [2, 16]) }
+        var total = 0.0
+        for b in 0..<2 {
+            for i in 11..<16 {
+                let row = (0..<256).map { Double(logits.data[(b * 16 + i) * 256 + $0]) }
+                let top = row.max()!
+                let logSum = top + log(row.map { exp($0 - top) }.reduce(0, +))
+                total += logSum - row[Int(targets[b * 16 + i])]
+            }
+        }
+        XCTAssertEqual(Double(scored), total / 10, accuracy: 1e-4)
+        XCTAssertThrowsError(try LanguageModelTask(model: model, data: stream, batch: 2, sequenceLength: 16, answerPositions: 17))
+    }
+
     /// A batch that cannot fit in memory is refused before anything is allocated.
     func testHugeBatchIsAClearError() {
         XCTAssertThrowsError(try tinyLanguageModelJob(batch: 1_000_000, sequence: 64)) { error in

@@ -14,9 +14,15 @@ public final class LanguageModelTask: GradientTask {
     /// Turns ids back into text for `show sample` (nil: ids are shown).
     public let decode: (([Int32]) -> String)?
     public let source: String
+    /// Loss on the last this many positions of each sequence only (an answer after a prompt); nil: all.
+    public let answerPositions: Int?
 
     public init(model: LlamaModel, data: TokenStream, batch: Int, sequenceLength: Int, source: String = "",
-                decode: (([Int32]) -> String)? = nil) throws {
+                answerPositions: Int? = nil, decode: (([Int32]) -> String)? = nil) throws {
+        if let answerPositions, answerPositions < 1 || answerPositions > sequenceLength {
+            throw TrainingError("the answer must be 1…\(sequenceLength) positions, not \(answerPositions)")
+        }
+        self.answerPositions = answerPositions
         guard batch >= 1, sequenceLength >= 1 else { throw TrainingError("batch and sequence length must be at least 1") }
         guard sequenceLength <= model.config.contextLength else {
             throw TrainingError("sequence length \(sequenceLength) exceeds the model's context of \(model.config.contextLength) positions: use a shorter one")
@@ -48,20 +54,26 @@ public final class LanguageModelTask: GradientTask {
         let tokens = data.sampleBatch(batch: batch, length: sequenceLength, rng: &rng)
         let t = sequenceLength
         let (inputs, targets) = LlamaModel.nextTokenPairs(tokens, batch: batch)
-        let logits = llama(inputs, shape: [batch, t])   // [B, T, V]
-        let loss = logits.crossEntropy(targets: targets)
+        // Only the answer's positions reach the output matrix: [B, A, V] (A = T without an answer length).
+        let a = answerPositions ?? t
+        var hidden = llama.hiddenStates(embeddings: llama.embed(inputs, shape: [batch, t]))
+        if a < t { hidden = hidden.slice(axis: 1, start: t - a, length: a) }
+        let logits = llama.logits(hidden: hidden)
+        let answerTargets = a < t ? (0..<batch).flatMap { targets[($0 * t + t - a)..<(($0 + 1) * t)] } : targets
+        let loss = logits.crossEntropy(targets: answerTargets)
         let decode = self.decode
         let vocab = llama.config.vocabSize
+        let shownInputs = inputs[(t - a)..<t], shownTargets = answerTargets[0..<a]
         return TaskLoss(total: loss, tokens: batch * t) {
-            // The first sequence: what went in, what should come next, what the model predicted.
-            let predicted = (0..<t).map { i -> Int32 in
+            // The first sequence's scored positions: what went in, what should come next, what the model predicted.
+            let predicted = (0..<a).map { i -> Int32 in
                 let row = logits.data + i * vocab
                 var best = 0
                 for v in 1..<vocab where row[v] > row[best] { best = v }
                 return Int32(best)
             }
             let show = { (ids: ArraySlice<Int32>) in decode?(Array(ids)) ?? ids.map(String.init).joined(separator: " ") }
-            return [.init("input", show(inputs[0..<t])), .init("target", show(targets[0..<t])), .init("predicted", show(predicted[...]))]
+            return [.init("input", show(shownInputs)), .init("target", show(shownTargets)), .init("predicted", show(predicted[...]))]
         }
     }
 
