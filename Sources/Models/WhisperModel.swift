@@ -77,9 +77,9 @@ public final class WhisperModel: @unchecked Sendable {
     // MARK: - Transcription
 
     /// The text said in `clip` (any rate; resampled to 16 kHz). See `transcribe(samples:)`.
-    public func transcribe(_ clip: AudioClip) throws -> WhisperTranscript {
+    public func transcribe(_ clip: AudioClip, window: WhisperWindow = .padded) throws -> WhisperTranscript {
         guard clip.sampleRate > 0 else { throw WhisperError("the clip has sample rate \(clip.sampleRate)") }
-        return try transcribe(samples: clip.resampled(to: WhisperLogMel.sampleRate).samples)
+        return try transcribe(samples: clip.resampled(to: WhisperLogMel.sampleRate).samples, window: window)
     }
 
     /// Greedy transcription of 16 kHz samples, as faster-whisper does it with beam size 1, temperature
@@ -87,7 +87,8 @@ public final class WhisperModel: @unchecked Sendable {
     /// consecutive 30 s windows, each window's missing frames are zeros, and each window is decoded
     /// on its own from the prompt, up to <|endoftext|> or the decoder's 448 positions. The windows'
     /// texts are joined with spaces. Empty clips and clips over `maxDuration` are refused.
-    public func transcribe(samples: [Float]) throws -> WhisperTranscript {
+    /// With `window: .audio` the encoder sees only the audio's own frames (see `WhisperWindow`).
+    public func transcribe(samples: [Float], window mode: WhisperWindow = .padded) throws -> WhisperTranscript {
         guard !samples.isEmpty else {
             throw WhisperError("the clip is empty (0 samples): there is nothing to transcribe; check the WAV file")
         }
@@ -95,7 +96,16 @@ public final class WhisperModel: @unchecked Sendable {
         guard duration <= WhisperModel.maxDuration else {
             throw WhisperError(String(format: "the clip lasts %.0f s, more than the %.0f s transcription takes at once; cut it into shorter files", duration, WhisperModel.maxDuration))
         }
+        var clock = ContinuousClock.now
+        var timings = WhisperTimings()
+        func lap(_ stage: WritableKeyPath<WhisperTimings, Double>) {
+            let now = ContinuousClock.now
+            let d = (now - clock).components
+            timings[keyPath: stage] += Double(d.seconds) + Double(d.attoseconds) * 1e-18
+            clock = now
+        }
         let mel = try frontEnd.compute(samples)
+        lap(\.logMel)
         // faster-whisper's content frames: the padded features less their last frame.
         let content = max(1, mel.frames - 1)
         var tokens: [[Int]] = []
@@ -103,11 +113,15 @@ public final class WhisperModel: @unchecked Sendable {
         while seek < content {
             let size = min(WhisperLogMel.windowFrames, content - seek)
             let part = try Spectrogram(frames: size, bins: mel.bins, values: Array(mel.values[(seek * mel.bins)..<((seek + size) * mel.bins)]))
-            tokens.append(try decodeWindow(WhisperLogMel.window(part)))
+            let window = mode == .padded ? WhisperLogMel.window(part) : part
+            let audio = try encoder.encode(window.values, frames: window.frames, keepLayers: false)
+            lap(\.encoder)
+            tokens.append(try greedy(audio))
+            lap(\.decoder)
             seek += size
         }
         let text = tokens.map { vocabulary.decode($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " ")
-        return WhisperTranscript(text: text, tokens: tokens, duration: duration)
+        return WhisperTranscript(text: text, tokens: tokens, duration: duration, timings: timings)
     }
 
     /// Greedy tokens (prompt and <|endoftext|> excluded) for one 30 s window of log-mel [3000, mels].
@@ -140,6 +154,15 @@ public final class WhisperModel: @unchecked Sendable {
     }
 }
 
+/// What the encoder sees of a clip shorter than 30 s.
+public enum WhisperWindow: String, Sendable, CaseIterable {
+    /// The 30 s window Whisper was trained on, zeros after the audio (faster-whisper's input).
+    case padded
+    /// Only the audio's frames: a shorter encoder pass and cross-attention over fewer positions, but
+    /// an input the model never saw in training, so transcripts can differ (see the README).
+    case audio
+}
+
 /// What `WhisperModel.transcribe` heard.
 public struct WhisperTranscript: Sendable, Equatable {
     public let text: String
@@ -147,4 +170,16 @@ public struct WhisperTranscript: Sendable, Equatable {
     public let tokens: [[Int]]
     /// Seconds of audio.
     public let duration: Double
+    /// Seconds spent in each stage.
+    public var timings = WhisperTimings()
+
+    public static func == (a: WhisperTranscript, b: WhisperTranscript) -> Bool {
+        a.text == b.text && a.tokens == b.tokens && a.duration == b.duration
+    }
+}
+
+/// Wall-clock seconds of each stage of a transcription.
+public struct WhisperTimings: Sendable {
+    public var logMel = 0.0, encoder = 0.0, decoder = 0.0
+    public var total: Double { logMel + encoder + decoder }
 }
