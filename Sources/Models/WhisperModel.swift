@@ -85,7 +85,7 @@ public final class WhisperModel: @unchecked Sendable {
     /// Greedy transcription of 16 kHz samples, as faster-whisper does it with beam size 1, temperature
     /// 0 and no timestamps: the log-mel of the whole clip (160 zero samples appended) is cut into
     /// consecutive 30 s windows, each window's missing frames are zeros, and each window is decoded
-    /// on its own from the prompt, up to <|endoftext|> or the decoder's 448 positions. The windows'
+    /// on its own from the prompt, up to <|endoftext|> or 224 tokens (`maxTokens`). The windows'
     /// texts are joined with spaces. Empty clips and clips over `maxDuration` are refused.
     /// With `window: .audio` the encoder sees only the audio's own frames (see `WhisperWindow`).
     public func transcribe(samples: [Float], window mode: WhisperWindow = .padded) throws -> WhisperTranscript {
@@ -130,12 +130,17 @@ public final class WhisperModel: @unchecked Sendable {
         return try greedy(audio)
     }
 
+    /// Tokens decoded at most per window: half the decoder's positions (224). CTranslate2 generates
+    /// at most max_length / 2 tokens for Whisper (measured: max_length 448, 20, 10 give 224, 10, 5),
+    /// and faster-whisper asks for 448.
+    public static func maxTokens(_ config: WhisperConfig) -> Int { config.textContext / 2 }
+
     /// Greedy decoding from the prompt: suppressed ids never win; the blank and <|endoftext|>
-    /// (`suppress_ids_begin`) cannot be the first token.
+    /// (`suppress_ids_begin`) cannot be the first token. Stops at <|endoftext|> or `maxTokens`.
     public func greedy(_ audio: WhisperEncoderOutput, maxTokens: Int? = nil) throws -> [Int] {
         let state = try decoder.start(audio)
         for token in prompt { try decoder.step(token, state) }
-        let limit = min(maxTokens ?? Int.max, config.textContext - prompt.count)
+        let limit = min(maxTokens ?? Int.max, WhisperModel.maxTokens(config), config.textContext - prompt.count)
         var out: [Int] = []
         while out.count < limit {
             for id in generation.suppressIDs where id >= 0 && id < state.logits.count { state.logits[id] = -.infinity }

@@ -38,12 +38,12 @@ final class WhisperBadInputTests: XCTestCase {
         XCTAssertThrowsError(try model.transcribe(AudioClip(samples: [], sampleRate: 16_000))) { XCTAssertTrue("\($0)".contains("empty"), "\($0)") }
     }
 
-    /// Silence decodes to whatever the model says for it, within the decoder's 448 positions.
+    /// Silence decodes to whatever the model says for it, within 224 tokens.
     func testSilenceIsBounded() throws {
         let model = try WhisperGolden.model("whisper-tiny.en")
         let transcript = try model.transcribe(samples: [Float](repeating: 0, count: 3 * 16_000))
         XCTAssertEqual(transcript.tokens.count, 1)
-        XCTAssertLessThanOrEqual(transcript.tokens[0].count, model.config.textContext - model.prompt.count)
+        XCTAssertLessThanOrEqual(transcript.tokens[0].count, WhisperModel.maxTokens(model.config))
         print("whisper-tiny.en on 3 s of silence: \"\(transcript.text)\"")
     }
 
@@ -59,7 +59,7 @@ final class WhisperBadInputTests: XCTestCase {
         let transcript = try model.transcribe(samples: samples)
         XCTAssertEqual(transcript.tokens.count, 20)
         XCTAssertEqual(transcript.duration, 600)
-        XCTAssertTrue(transcript.tokens.allSatisfy { $0.count <= model.config.textContext - model.prompt.count })
+        XCTAssertTrue(transcript.tokens.allSatisfy { $0.count <= WhisperModel.maxTokens(model.config) })
         XCTAssertGreaterThanOrEqual(transcript.text.components(separatedBy: "walk in the park").count - 1, 15, transcript.text)
         print(String(format: "whisper-tiny.en on 10 min: 20 windows in %.1f s", Date().timeIntervalSince(began)))
     }

@@ -9,10 +9,12 @@ enum WhisperGolden {
     struct Stats: Decodable { let mean, std, min, max, absSum: Double }
     struct Mel: Decodable { let frames: Int; let mean, std, min, max: Double; let rows: [String: [Float]] }
     struct Encoder: Decodable { let shape: [Int]; let mean, std, min, max, absSum: Double; let rows: [String: [Float]] }
+    struct RealLength: Decodable { let encoder: Encoder; let tokens: [Int] }
     struct Clip: Decodable {
         let name: String, samples: Int, text: String
         let logMel: Mel, encoder: Encoder
         let tokens: [Int], transcript: String
+        let realLength: RealLength
     }
     struct Fixture: Decodable { let model: String; let prompt: [Int]; let clips: [Clip] }
 

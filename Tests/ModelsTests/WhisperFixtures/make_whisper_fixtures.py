@@ -5,7 +5,8 @@ For each WAV here (16 kHz, 16-bit mono) and each model folder given, it stores i
 <model>.json: summary statistics and a few frames of the log-mel features (faster-whisper's
 FeatureExtractor, the front end CTranslate2's Whisper is used with), summary statistics and a few
 rows of the encoder output on the 30 s window (CTranslate2, float32), and the greedy token ids of
-transcription (CTranslate2 `generate`, the prompt and token suppression faster-whisper uses).
+transcription (CTranslate2 `generate`, the prompt and token suppression faster-whisper uses); and
+the same on the audio's own frames, without the 30 s window ("realLength").
 
     pip install ctranslate2 faster-whisper scipy
     python3 make_whisper_fixtures.py --wavs          # (re)synthesise the WAVs with flite / espeak-ng
@@ -24,7 +25,7 @@ CLIPS = {
     "rms_noisy": ("flite:rms", "A quiet room helps me think about difficult problems."),
 }
 MEL_FRAMES = [0, 1, 50, 120]       # log-mel frames stored in full
-ENCODER_ROWS = [0, 1, 60, 150, 1499]  # encoder output rows stored in full
+ENCODER_ROWS = [0, 150, 1499]  # encoder output rows stored in full
 
 
 def synthesise(name, voice, text):
@@ -84,6 +85,12 @@ def fixtures(model_dir):
         result = model.generate(model.encode(features, to_cpu=True), [prompt], beam_size=1, max_length=448,
                                 suppress_blank=True, suppress_tokens=[-1], return_scores=True)[0]
         ids = result.sequences_ids[0]
+        # The encoder on the audio's own frames (no 30 s window), and greedy decoding from it.
+        short = ctranslate2.StorageView.from_array(np.ascontiguousarray(mel[None], dtype=np.float32))
+        short_enc = np.array(model.encode(short, to_cpu=True))[0]
+        short_ids = model.generate(model.encode(short, to_cpu=True), [prompt], beam_size=1, max_length=448,
+                                   suppress_blank=True, suppress_tokens=[-1])[0].sequences_ids[0]
+        last = short_enc.shape[0] - 1
         text = bytes(bytearray(_byte_decoder()[c] for t in ids if not vocab[t].startswith("<|") for c in vocab[t])).decode("utf-8", "replace")
         out["clips"].append({
             "name": name, "samples": int(len(audio)), "text": CLIPS[name][1],
@@ -91,6 +98,9 @@ def fixtures(model_dir):
                        "rows": {str(t): _r(mel[:, t]) for t in MEL_FRAMES if t < mel.shape[1]}},
             "encoder": {"shape": list(enc.shape), **stats(enc), "rows": {str(r): _r(enc[r]) for r in ENCODER_ROWS}},
             "tokens": ids, "transcript": text.strip(),
+            "realLength": {"encoder": {"shape": list(short_enc.shape), **stats(short_enc),
+                                       "rows": {str(r): _r(short_enc[r]) for r in [0, last]}},
+                           "tokens": short_ids},
         })
         print(out["model"], name, repr(text.strip()))
     path = os.path.join(HERE, out["model"] + ".json")
@@ -100,7 +110,7 @@ def fixtures(model_dir):
 
 
 def _r(values):
-    return [float(f"{v:.7g}") for v in values]
+    return [float(f"{v:.6g}") for v in values]
 
 
 def _byte_decoder():
