@@ -65,7 +65,7 @@ public final class WhisperEncoder: @unchecked Sendable {
         }
         let n = WhisperEncoder.positions(forFrames: frames)
         guard n <= config.audioContext else {
-            throw WhisperError("\(frames) frames (\(Double(frames) / 100) s) are more than the encoder's \(2 * config.audioContext) (30 s); cut the audio into 30 s windows")
+            throw WhisperError("\(frames) frames (\(Double(frames) / 100) s) are more than the encoder's \(2 * config.audioContext) (\(2 * config.audioContext / 100) s); cut the audio into 30 s windows")
         }
         guard logMel.allSatisfy({ $0.isFinite }) else { throw WhisperError("the log-mel features hold NaN or infinite values") }
 
