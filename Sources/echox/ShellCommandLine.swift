@@ -113,3 +113,9 @@ struct TrainLine: ShellCommandLine {
     static let configuration = bridge(shellName)
     @Argument(parsing: .captureForPassthrough) var words: [String] = []
 }
+
+struct TranscribeLine: ShellCommandLine {
+    static let shellName = "transcribe"
+    static let configuration = bridge(shellName)
+    @Argument(parsing: .captureForPassthrough) var words: [String] = []
+}

@@ -106,7 +106,7 @@ final class SetupTests: XCTestCase {
     /// Each shell command the command line offers exists in the shell, and its help is the shell's.
     func testCommandLineOffersTheShellsCommands() throws {
         let home = try temporaryDirectory(self)
-        for name in ["chat", "model", "corpus", "units", "say", "play", "train"] {
+        for name in ["chat", "model", "corpus", "units", "say", "play", "train", "transcribe"] {
             let result = try EchoxRunner.run([name, "--help"], home: home)
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertTrue(result.stdout.hasPrefix("usage: \(name)"), "echox \(name) --help shows the shell's usage:\n\(result.stdout)")
