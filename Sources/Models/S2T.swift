@@ -75,33 +75,6 @@ public struct S2TError: Error, CustomStringConvertible, LocalizedError {
 
 // MARK: - Layers
 
-/// The adapter's one pre-norm transformer layer: x + attn(LN(x)), then x + FFN(LN(x)) with FFN width 2·C.
-public final class S2TAdapterLayer: Module {
-    public let attentionNorm: LayerNorm
-    public let attention: MultiHeadAttention
-    public let mlpNorm: LayerNorm
-    public let mlp: GELUMLP
-    public let attentionDropout: Dropout
-    public let mlpDropout: Dropout
-
-    public init(_ config: S2TConfig, rng: inout SeededRandom) {
-        attentionNorm = LayerNorm(config.llmDim, eps: config.normEps)
-        attention = MultiHeadAttention(dim: config.llmDim, heads: config.heads, kvHeads: config.heads, bias: true,
-                                       rope: nil, causal: false, rng: &rng)
-        mlpNorm = LayerNorm(config.llmDim, eps: config.normEps)
-        mlp = GELUMLP(dim: config.llmDim, hidden: 2 * config.llmDim, rng: &rng)
-        var fork = rng
-        attentionDropout = Dropout(config.dropout, seed: fork.next())
-        mlpDropout = Dropout(config.dropout, seed: fork.next())
-    }
-
-    /// x [B, T', C] → [B, T', C]; padded frames are masked as keys.
-    public func callAsFunction(_ x: Tensor, keyPadding: Mask?) -> Tensor {
-        let h = x + attentionDropout(attention(attentionNorm(x), keyPadding: keyPadding))
-        return h + mlpDropout(mlp(mlpNorm(h)))
-    }
-}
-
 /// LookBack: the kept frames (queries) attend to every adapter frame (keys and values, padding
 /// masked), then dropout, the residual and LayerNorm.
 public final class S2TLookBack: Module {
@@ -175,7 +148,7 @@ public struct S2TOutput {
 public final class S2TModel: Module {
     public let config: S2TConfig
     public let projection: Linear       // [C, stack·E]
-    public let layer: S2TAdapterLayer
+    public let layer: EncoderLayer      // FFN 2·C
     public let norm: LayerNorm
     public let ctcHead: Linear          // [V + 1, C]
     public let lookBack: S2TLookBack
@@ -185,7 +158,8 @@ public final class S2TModel: Module {
         self.config = config
         var rng = SeededRandom(seed: seed)
         projection = Linear(config.stack * config.encoderDim, config.llmDim, rng: &rng)
-        layer = S2TAdapterLayer(config, rng: &rng)
+        layer = EncoderLayer(dim: config.llmDim, heads: config.heads, ffnDim: 2 * config.llmDim, rope: nil,
+                             normEps: config.normEps, dropout: config.dropout, rng: &rng)
         norm = LayerNorm(config.llmDim, eps: config.normEps)
         ctcHead = Linear(config.llmDim, config.vocabSize + 1, rng: &rng)
         lookBack = S2TLookBack(config, rng: &rng)

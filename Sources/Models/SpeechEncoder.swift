@@ -68,33 +68,6 @@ public struct SpeechEncoderError: Error, CustomStringConvertible, LocalizedError
 
 // MARK: - Layers
 
-/// One pre-norm encoder layer: x + attn(LN(x)) (bidirectional, padded keys masked), then x + mlp(LN(x)).
-public final class SpeechEncoderLayer: Module {
-    public let attentionNorm: LayerNorm
-    public let attention: MultiHeadAttention
-    public let mlpNorm: LayerNorm
-    public let mlp: GELUMLP
-    public let attentionDropout: Dropout
-    public let mlpDropout: Dropout
-
-    public init(_ config: SpeechEncoderConfig, rope: RoPE, rng: inout SeededRandom) {
-        attentionNorm = LayerNorm(config.dim, eps: config.normEps)
-        attention = MultiHeadAttention(dim: config.dim, heads: config.heads, kvHeads: config.heads, bias: true,
-                                       rope: rope, causal: false, rng: &rng)
-        mlpNorm = LayerNorm(config.dim, eps: config.normEps)
-        mlp = GELUMLP(dim: config.dim, hidden: config.ffnDim, rng: &rng)
-        var fork = rng   // mask generators that leave the weights' stream as it was
-        attentionDropout = Dropout(config.dropout, seed: fork.next())
-        mlpDropout = Dropout(config.dropout, seed: fork.next())
-    }
-
-    /// x [B, T, C] → [B, T, C].
-    public func callAsFunction(_ x: Tensor, keyPadding: Mask?) -> Tensor {
-        let h = x + attentionDropout(attention(attentionNorm(x), keyPadding: keyPadding))
-        return h + mlpDropout(mlp(mlpNorm(h)))
-    }
-}
-
 /// What one forward pass produced.
 public struct SpeechEncoderOutput {
     /// Output of every layer [B, T', C] (index 0 is the subsampled input to the first layer).
@@ -112,7 +85,7 @@ public final class SpeechEncoder: Module {
     public let config: SpeechEncoderConfig
     public let conv1: Conv1d        // [C, melBins, 3]
     public let conv2: Conv1d        // [C, C, 3], stride 2
-    public let layers: [SpeechEncoderLayer]
+    public let layers: [EncoderLayer]
     public let finalNorm: LayerNorm
     public let ctcHead: Linear      // [V, C]
 
@@ -123,7 +96,10 @@ public final class SpeechEncoder: Module {
         conv1 = Conv1d(inChannels: config.melBins, outChannels: config.dim, kernelSize: 3, padding: 1, rng: &rng)
         conv2 = Conv1d(inChannels: config.dim, outChannels: config.dim, kernelSize: 3, stride: 2, padding: 1, rng: &rng)
         let rope = RoPE(headDim: config.dim / config.heads)
-        layers = (0..<config.layers).map { _ in SpeechEncoderLayer(config, rope: rope, rng: &rng) }
+        layers = (0..<config.layers).map { _ in
+            EncoderLayer(dim: config.dim, heads: config.heads, ffnDim: config.ffnDim, rope: rope, normEps: config.normEps,
+                         dropout: config.dropout, rng: &rng)
+        }
         finalNorm = LayerNorm(config.dim, eps: config.normEps)
         ctcHead = Linear(config.dim, config.vocabSize, rng: &rng)
     }

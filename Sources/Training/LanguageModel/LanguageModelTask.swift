@@ -66,12 +66,7 @@ public final class LanguageModelTask: GradientTask {
         let shownInputs = inputs[(t - a)..<t], shownTargets = answerTargets[0..<a]
         return TaskLoss(total: loss, tokens: batch * t) {
             // The first sequence's scored positions: what went in, what should come next, what the model predicted.
-            let predicted = (0..<a).map { i -> Int32 in
-                let row = logits.data + i * vocab
-                var best = 0
-                for v in 1..<vocab where row[v] > row[best] { best = v }
-                return Int32(best)
-            }
+            let predicted = (0..<a).map { Int32(Sampler.argmax(UnsafeBufferPointer(start: logits.data + $0 * vocab, count: vocab))) }
             let show = { (ids: ArraySlice<Int32>) in decode?(Array(ids)) ?? ids.map(String.init).joined(separator: " ") }
             return [.init("input", show(shownInputs)), .init("target", show(shownTargets)), .init("predicted", show(predicted[...]))]
         }

@@ -96,11 +96,8 @@ public final class S2TTask: GradientTask {
                         tokens: items.reduce(0) { $0 + $1.answer.count }) {
             // The first item: what was said, the answer it should give, what the model predicts there.
             let first = targets[0]
-            let predicted = first.indices.filter { first[$0] != -100 }.map { i -> Int32 in
-                let row = logits.data + i * vocab
-                var best = 0
-                for v in 1..<vocab where row[v] > row[best] { best = v }
-                return Int32(best)
+            let predicted = first.indices.filter { first[$0] != -100 }.map {
+                Int32(Sampler.argmax(UnsafeBufferPointer(start: logits.data + $0 * vocab, count: vocab)))
             }
             let show = { (ids: [Int32]) in decode?(ids) ?? ids.map(String.init).joined(separator: " ") }
             return [.init("transcript", show(items[0].transcript)), .init("target", show(items[0].answer)),
