@@ -84,6 +84,14 @@ public enum ChatTemplate: Equatable, Sendable {
         return out
     }
 
+    /// The text that ends a turn (where an answer stops).
+    public var endOfTurn: String {
+        switch self {
+        case .chatML: return "<|im_end|>"
+        case .llama3: return "<|eot_id|>"
+        }
+    }
+
     /// The prompt token ids for `messages` (special tokens recognised; BOS comes from the template).
     public func encode(_ messages: [ChatMessage], with tokenizer: BPETokenizer, addGenerationPrompt: Bool = true) -> [Int] {
         tokenizer.encode(render(messages, addGenerationPrompt: addGenerationPrompt), allowSpecial: true)
