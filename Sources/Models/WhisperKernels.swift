@@ -79,4 +79,37 @@ enum WhisperKernels {
         let sum = FastMath.expShifted(x, x, count: n, shift: top)
         FastMath.scale(x, count: n, by: 1 / sum)
     }
+
+    // MARK: - Products
+
+    /// Rows of A per product task (a multiple of 16).
+    static let rowBlock = 96
+
+    /// out[rows, n] (+)= a[rows, k] · wᵀ (w [n, k]) + bias, then GELU when asked: tasks of row blocks
+    /// claimed as they come (a thread slowed by the machine's other work does fewer), each an sgemm
+    /// followed by its rows' bias and activation while they are in cache.
+    static func product(_ a: [Float], rows: Int, _ w: [Float], n: Int, k: Int, into out: inout [Float],
+                         bias: [Float], gelu: Bool = false, accumulate: Bool = false) {
+        let block = WhisperKernels.rowBlock, tasks = (rows + block - 1) / block
+        a.withUnsafeBufferPointer { ap in
+            w.withUnsafeBufferPointer { wp in
+                bias.withUnsafeBufferPointer { bp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        let a = ap.baseAddress!, w = wp.baseAddress!, b = bp.baseAddress!, o = op.baseAddress!
+                        SpinningPool.shared.run(tasks: tasks) { t in
+                            let first = t * block, count = min(block, rows - first)
+                            let c = o + first * n
+                            gemm(transA: false, transB: true, m: count, n: n, k: k, a + first * k, lda: k, w, ldb: k,
+                                 beta: accumulate ? 1 : 0, c, ldc: n)
+                            for r in 0..<count {
+                                let row = c + r * n
+                                for j in 0..<n { row[j] += b[j] }
+                                if gelu { WhisperKernels.gelu(row, count: n) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

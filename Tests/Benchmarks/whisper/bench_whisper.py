@@ -44,20 +44,30 @@ def main():
             out.append("".join(seg.text for seg in segments).strip())
         return out
 
-    faster_whisper()  # warm-up
-    fw_times, ex_times = [], []
+    shell = speech_set.EchoxShell(args.echox, args.model)
+    # Warm-up, then each utterance by both in turn (the order alternating), so that the machine's
+    # other work falls on both alike.
+    fw_one = lambda a: "".join(seg.text for seg in fw.transcribe(a, **options)[0]).strip()
+    fw_one(audio[0]); shell.transcribe(paths[0])
+    fw_rounds, ex_rounds = [], []
     for r in range(args.rounds):
-        t = time.perf_counter(); fw_text = faster_whisper(); fw_times.append(time.perf_counter() - t)
-        ex_text, wall = speech_set.echox_transcribe(args.echox, args.model, paths); ex_times.append(wall)
-        print("round %d: faster-whisper %.2f s, echox %.2f s, ratio %.3f" % (r + 1, fw_times[-1], wall, wall / fw_times[-1]))
+        fw_t, ex_t, fw_text, ex_text = 0.0, 0.0, [], []
+        for i, (a, p) in enumerate(zip(audio, paths)):
+            for who in (("fw", "ex") if (i + r) % 2 == 0 else ("ex", "fw")):
+                if who == "fw":
+                    t = time.perf_counter(); fw_text.append(fw_one(a)); fw_t += time.perf_counter() - t
+                else:
+                    text, wall, _ = shell.transcribe(p); ex_text.append(text); ex_t += wall
+        fw_rounds.append(fw_t); ex_rounds.append(ex_t)
+        print("round %d: faster-whisper %.2f s, echox %.2f s, ratio %.3f" % (r + 1, fw_t, ex_t, ex_t / fw_t))
     same = sum(a == b for a, b in zip(fw_text, ex_text))
     print("identical transcripts: %d of %d" % (same, len(paths)))
     for a, b, p in zip(fw_text, ex_text, paths):
         if a != b:
             print("  %s\n    faster-whisper: %s\n    echox:          %s" % (os.path.basename(p), a, b))
-    fw_m, ex_m = statistics.median(fw_times), statistics.median(ex_times)
-    print("median: faster-whisper %.2f s (real-time factor %.3f), echox %.2f s (real-time factor %.3f), ratio echox/faster-whisper %.3f"
-          % (fw_m, fw_m / seconds, ex_m, ex_m / seconds, ex_m / fw_m))
+    fw_all, ex_all = sum(fw_rounds), sum(ex_rounds)
+    print("all rounds: faster-whisper %.2f s (real-time factor %.3f), echox %.2f s (real-time factor %.3f), ratio echox/faster-whisper %.3f"
+          % (fw_all, fw_all / (seconds * args.rounds), ex_all, ex_all / (seconds * args.rounds), ex_all / fw_all))
 
     # The encoder alone on 10 s of audio: the 30 s window (what transcription runs) and the real length.
     import ctranslate2
@@ -75,10 +85,10 @@ def main():
     tenfile = os.path.join(args.work, "ten.wav")
     wavfile.write(tenfile, 16000, np.round(ten * 32767).astype(np.int16))
     for window in ["padded", "audio"]:
-        lines = [f"transcribe model={args.model} {tenfile}"] + [f"transcribe model={args.model} window={window} timings=on {tenfile}"] * 5
-        out = subprocess.run([args.echox], input="\n".join(lines) + "\n", capture_output=True, text=True, check=True).stdout
-        enc = [float(l.split("encoder ")[1].split(" ms")[0]) for l in out.splitlines() if "encoder " in l and " ms" in l]
+        shell.transcribe(tenfile, window)
+        enc = [shell.transcribe(tenfile, window)[2] for _ in range(5)]
         print("echox encoder, 10 s of audio, %s: median %.1f ms" % ("30 s window" if window == "padded" else "real length", statistics.median(enc)))
+    shell.close()
 
 
 if __name__ == "__main__":
