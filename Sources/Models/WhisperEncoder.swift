@@ -105,6 +105,7 @@ public final class WhisperEncoder: @unchecked Sendable {
         return WhisperEncoderOutput(positions: n, width: c, layers: states, final: final)
     }
 
+    /// Buffers of one pass: h [T', C] (normed input), qkv [T', 3C], attention [T', C], hidden [T', 4C].
     struct Scratch {
         var h: [Float], qkv: [Float], attention: [Float], hidden: [Float]
         init(positions n: Int, width c: Int, ffn f: Int) {

@@ -49,7 +49,7 @@ enum WhisperKernels {
         return y.replacing(with: -y, where: x .< 0)
     }
 
-    /// x = x · ½(1 + erf(x/√2)) (exact GELU, as PyTorch's default and CTranslate2's `GELU`), after adding `bias` when given.
+    /// x = x · ½(1 + erf(x/√2)) (exact GELU, as PyTorch's default and CTranslate2's `GELU`).
     static func gelu(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         let raw = UnsafeMutableRawPointer(x)
         var i = 0
@@ -59,17 +59,6 @@ enum WhisperKernels {
             i += 8
         }
         while i < n { x[i] = 0.5 * x[i] * (1 + Foundation.erf(x[i] * 0.707_106_78)); i += 1 }
-    }
-
-    /// Adds `bias` [count] to each row of x [rows, count] and applies GELU when `gelu` (rows split over the cores).
-    static func biasRows(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, count: Int, gelu apply: Bool) {
-        SpinningPool.shared.chunks(rows, minChunk: 32) { s, e in
-            for r in s..<e {
-                let row = x + r * count
-                for j in 0..<count { row[j] += bias[j] }
-                if apply { gelu(row, count: count) }
-            }
-        }
     }
 
     /// Softmax of `count` scores in place.
