@@ -104,14 +104,7 @@ public final class WhisperDecoder: @unchecked Sendable {
         let state = State(config: config, audio: n, ffn: ffnWidth)
         state.cross = layers.map { layer in
             var kv = [Float](repeating: 0, count: n * 2 * c)
-            audio.final.withUnsafeBufferPointer { a in
-                layer.keyValue.withUnsafeBufferPointer { w in
-                    kv.withUnsafeMutableBufferPointer { o in
-                        gemm(transA: false, transB: true, m: n, n: 2 * c, k: c, a.baseAddress!, lda: c, w.baseAddress!, ldb: c, o.baseAddress!, ldc: 2 * c)
-                    }
-                }
-            }
-            kv.withUnsafeMutableBufferPointer { WhisperKernels.biasRows($0.baseAddress!, bias: layer.keyValueBias, rows: n, count: 2 * c, gelu: false) }
+            WhisperKernels.product(audio.final, rows: n, layer.keyValue, n: 2 * c, k: c, into: &kv, bias: layer.keyValueBias)
             return kv
         }
         return state

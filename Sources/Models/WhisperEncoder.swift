@@ -78,8 +78,7 @@ public final class WhisperEncoder: @unchecked Sendable {
                 for ch in 0..<m { columns[dst + 3 * ch] = logMel[src + ch] }
             }
         }
-        product(columns, rows: frames, conv1, n: c, k: m * 3, into: &h1)
-        h1.withUnsafeMutableBufferPointer { WhisperKernels.biasRows($0.baseAddress!, bias: conv1Bias, rows: frames, count: c, gelu: true) }
+        product(columns, rows: frames, conv1, n: c, k: m * 3, into: &h1, bias: conv1Bias, gelu: true)
 
         // Convolution 2, stride 2: columns[t, ch·3 + k] = h1[2t + k − 1, ch].
         var x = [Float](repeating: 0, count: n * c)                           // [T/2, C]
@@ -90,8 +89,7 @@ public final class WhisperEncoder: @unchecked Sendable {
                 for ch in 0..<c { columns[dst + 3 * ch] = h1[src + ch] }
             }
         }
-        product(columns, rows: n, conv2, n: c, k: c * 3, into: &x)
-        x.withUnsafeMutableBufferPointer { WhisperKernels.biasRows($0.baseAddress!, bias: conv2Bias, rows: n, count: c, gelu: true) }
+        product(columns, rows: n, conv2, n: c, k: c * 3, into: &x, bias: conv2Bias, gelu: true)
         for i in 0..<(n * c) { x[i] += positions[i] }
 
         var states: [[Float]] = keepLayers ? [x] : []
@@ -107,6 +105,7 @@ public final class WhisperEncoder: @unchecked Sendable {
         return WhisperEncoderOutput(positions: n, width: c, layers: states, final: final)
     }
 
+    /// Buffers of one pass: h [T', C] (normed input), qkv [T', 3C], attention [T', C], hidden [T', 4C].
     struct Scratch {
         var h: [Float], qkv: [Float], attention: [Float], hidden: [Float]
         init(positions n: Int, width c: Int, ffn f: Int) {
@@ -121,65 +120,47 @@ public final class WhisperEncoder: @unchecked Sendable {
         x.withUnsafeBufferPointer { xp in
             s.h.withUnsafeMutableBufferPointer { WhisperKernels.layerNormRows(xp.baseAddress!, gamma: layer.attentionNorm.gamma, beta: layer.attentionNorm.beta, rows: n, count: c, into: $0.baseAddress!) }
         }
-        product(s.h, rows: n, layer.qkv, n: 3 * c, k: c, into: &s.qkv)              // [T', 3C]
-        s.qkv.withUnsafeMutableBufferPointer { WhisperKernels.biasRows($0.baseAddress!, bias: layer.qkvBias, rows: n, count: 3 * c, gelu: false) }
+        product(s.h, rows: n, layer.qkv, n: 3 * c, k: c, into: &s.qkv, bias: layer.qkvBias)          // [T', 3C]
         attend(s.qkv, positions: n, into: &s.attention)                              // [T', C]
-        product(s.attention, rows: n, layer.output, n: c, k: c, into: &s.h, bias: layer.outputBias, accumulate: &x)
+        product(s.attention, rows: n, layer.output, n: c, k: c, into: &x, bias: layer.outputBias, accumulate: true)
 
         x.withUnsafeBufferPointer { xp in
             s.h.withUnsafeMutableBufferPointer { WhisperKernels.layerNormRows(xp.baseAddress!, gamma: layer.ffnNorm.gamma, beta: layer.ffnNorm.beta, rows: n, count: c, into: $0.baseAddress!) }
         }
-        product(s.h, rows: n, layer.fc1, n: ffnWidth, k: c, into: &s.hidden)         // [T', 4C]
-        s.hidden.withUnsafeMutableBufferPointer { WhisperKernels.biasRows($0.baseAddress!, bias: layer.fc1Bias, rows: n, count: ffnWidth, gelu: true) }
-        product(s.hidden, rows: n, layer.fc2, n: c, k: ffnWidth, into: &s.h, bias: layer.fc2Bias, accumulate: &x)
+        product(s.h, rows: n, layer.fc1, n: ffnWidth, k: c, into: &s.hidden, bias: layer.fc1Bias, gelu: true)   // [T', 4C]
+        product(s.hidden, rows: n, layer.fc2, n: c, k: ffnWidth, into: &x, bias: layer.fc2Bias, accumulate: true)
     }
 
-    /// Softmax(Q·Kᵀ/√D)·V for every head, heads in parallel; qkv [T', 3C] → out [T', C].
+    /// Softmax(Q·Kᵀ/√D)·V for every head; qkv [T', 3C] → out [T', C]. Tasks of (head, block of
+    /// queries) are claimed as they come, each scoring its block against every key in a buffer of
+    /// its own that stays in cache ([block, T']).
     private func attend(_ qkv: [Float], positions n: Int, into out: inout [Float]) {
         let c = config.width, heads = config.encoderHeads, d = c / heads
         let scale = 1 / Float(d).squareRoot()
-        let threads = min(heads, SpinningPool.shared.width)
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: threads * n * n)   // [threads][T', T']
-        defer { scores.deallocate() }
+        let block = WhisperEncoder.queryBlock, blocks = (n + block - 1) / block
         qkv.withUnsafeBufferPointer { qp in
             out.withUnsafeMutableBufferPointer { op in
                 let q = qp.baseAddress!, o = op.baseAddress!
-                // One task per thread, each taking heads in turn, so a thread's score buffer is its own.
-                SpinningPool.shared.run(tasks: threads) { task in
-                    let p = scores + task * n * n
-                    for h in stride(from: task, to: heads, by: threads) {
-                        gemm(transA: false, transB: true, m: n, n: n, k: d, alpha: scale, q + h * d, lda: 3 * c,
-                             q + c + h * d, ldb: 3 * c, p, ldc: n)
-                        for r in 0..<n { WhisperKernels.softmax(p + r * n, count: n) }
-                        gemm(transA: false, transB: false, m: n, n: d, k: n, p, lda: n, q + 2 * c + h * d, ldb: 3 * c, o + h * d, ldc: c)
-                    }
+                SpinningPool.shared.run(tasks: heads * blocks) { task in
+                    let h = task / blocks, first = (task % blocks) * block, rows = min(block, n - first)
+                    let p = UnsafeMutablePointer<Float>.allocate(capacity: rows * n)
+                    defer { p.deallocate() }
+                    gemm(transA: false, transB: true, m: rows, n: n, k: d, alpha: scale, q + first * 3 * c + h * d, lda: 3 * c,
+                         q + c + h * d, ldb: 3 * c, p, ldc: n)
+                    for r in 0..<rows { WhisperKernels.softmax(p + r * n, count: n) }
+                    gemm(transA: false, transB: false, m: rows, n: d, k: n, p, lda: n, q + 2 * c + h * d, ldb: 3 * c,
+                         o + first * c + h * d, ldc: c)
                 }
             }
         }
     }
 
-    /// out[rows, n] = a[rows, k] · wᵀ (w [n, k]).
-    private func product(_ a: [Float], rows: Int, _ w: [Float], n: Int, k: Int, into out: inout [Float]) {
-        a.withUnsafeBufferPointer { ap in
-            w.withUnsafeBufferPointer { wp in
-                out.withUnsafeMutableBufferPointer { op in
-                    gemm(transA: false, transB: true, m: rows, n: n, k: k, ap.baseAddress!, lda: k, wp.baseAddress!, ldb: k, op.baseAddress!, ldc: n)
-                }
-            }
-        }
-    }
-
-    /// x += a · wᵀ + bias, through `tmp`.
-    private func product(_ a: [Float], rows: Int, _ w: [Float], n: Int, k: Int, into tmp: inout [Float], bias: [Float], accumulate x: inout [Float]) {
-        product(a, rows: rows, w, n: n, k: k, into: &tmp)
-        tmp.withUnsafeBufferPointer { tp in
-            x.withUnsafeMutableBufferPointer { xp in
-                let t = tp.baseAddress!, y = xp.baseAddress!
-                SpinningPool.shared.chunks(rows, minChunk: 64) { s, e in
-                    for r in s..<e { for j in 0..<n { y[r * n + j] += t[r * n + j] + bias[j] } }
-                }
-            }
-        }
+    /// Queries per attention task.
+    static let queryBlock = 128
+    /// out[rows, n] (+)= a · wᵀ + bias (then GELU), see `WhisperKernels.product`.
+    private func product(_ a: [Float], rows: Int, _ w: [Float], n: Int, k: Int, into out: inout [Float],
+                         bias: [Float], gelu: Bool = false, accumulate: Bool = false) {
+        WhisperKernels.product(a, rows: rows, w, n: n, k: k, into: &out, bias: bias, gelu: gelu, accumulate: accumulate)
     }
 }
 

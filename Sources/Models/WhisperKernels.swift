@@ -49,7 +49,7 @@ enum WhisperKernels {
         return y.replacing(with: -y, where: x .< 0)
     }
 
-    /// x = x · ½(1 + erf(x/√2)) (exact GELU, as PyTorch's default and CTranslate2's `GELU`), after adding `bias` when given.
+    /// x = x · ½(1 + erf(x/√2)) (exact GELU, as PyTorch's default and CTranslate2's `GELU`).
     static func gelu(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         let raw = UnsafeMutableRawPointer(x)
         var i = 0
@@ -61,22 +61,44 @@ enum WhisperKernels {
         while i < n { x[i] = 0.5 * x[i] * (1 + Foundation.erf(x[i] * 0.707_106_78)); i += 1 }
     }
 
-    /// Adds `bias` [count] to each row of x [rows, count] and applies GELU when `gelu` (rows split over the cores).
-    static func biasRows(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, count: Int, gelu apply: Bool) {
-        SpinningPool.shared.chunks(rows, minChunk: 32) { s, e in
-            for r in s..<e {
-                let row = x + r * count
-                for j in 0..<count { row[j] += bias[j] }
-                if apply { gelu(row, count: count) }
-            }
-        }
-    }
-
     /// Softmax of `count` scores in place.
     @inline(__always)
     static func softmax(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         let top = FastMath.maximum(x, count: n)
         let sum = FastMath.expShifted(x, x, count: n, shift: top)
         FastMath.scale(x, count: n, by: 1 / sum)
+    }
+
+    // MARK: - Products
+
+    /// Rows of A per product task (a multiple of 16).
+    static let rowBlock = 96
+
+    /// out[rows, n] (+)= a[rows, k] · wᵀ (w [n, k]) + bias, then GELU when asked: tasks of row blocks
+    /// claimed as they come (a thread slowed by the machine's other work does fewer), each an sgemm
+    /// followed by its rows' bias and activation while they are in cache.
+    static func product(_ a: [Float], rows: Int, _ w: [Float], n: Int, k: Int, into out: inout [Float],
+                         bias: [Float], gelu: Bool = false, accumulate: Bool = false) {
+        let block = WhisperKernels.rowBlock, tasks = (rows + block - 1) / block
+        a.withUnsafeBufferPointer { ap in
+            w.withUnsafeBufferPointer { wp in
+                bias.withUnsafeBufferPointer { bp in
+                    out.withUnsafeMutableBufferPointer { op in
+                        let a = ap.baseAddress!, w = wp.baseAddress!, b = bp.baseAddress!, o = op.baseAddress!
+                        SpinningPool.shared.run(tasks: tasks) { t in
+                            let first = t * block, count = min(block, rows - first)
+                            let c = o + first * n
+                            gemm(transA: false, transB: true, m: count, n: n, k: k, a + first * k, lda: k, w, ldb: k,
+                                 beta: accumulate ? 1 : 0, c, ldc: n)
+                            for r in 0..<count {
+                                let row = c + r * n
+                                for j in 0..<n { row[j] += b[j] }
+                                if gelu { WhisperKernels.gelu(row, count: n) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

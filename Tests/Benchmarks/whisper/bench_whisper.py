@@ -12,6 +12,7 @@ def main():
     ap.add_argument("--count", type=int, default=24)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--echox", default=os.path.join(speech_set.ROOT, ".build", "release", "echox"))
+    ap.add_argument("--encoder-only", action="store_true", help="only the encoder timings")
     ap.add_argument("--work", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "echox-whisper-bench"))
     args = ap.parse_args()
     home = os.environ.get("ECHOX_HOME", os.path.expanduser("~/.echox"))
@@ -37,48 +38,60 @@ def main():
     options = dict(beam_size=1, temperature=0.0, without_timestamps=True, language="en",
                    condition_on_previous_text=False, vad_filter=False)
 
-    def faster_whisper():
-        out = []
-        for a in audio:
-            segments, _ = fw.transcribe(a, **options)
-            out.append("".join(seg.text for seg in segments).strip())
-        return out
+    shell = speech_set.EchoxShell(args.echox, args.model)
+    if not args.encoder_only:
+        transcription(args, fw, shell, audio, paths, options, seconds)
+    encoder(args, fw, shell, audio)
+    shell.close()
 
-    faster_whisper()  # warm-up
-    fw_times, ex_times = [], []
+
+def transcription(args, fw, shell, audio, paths, options, seconds):
+    # Warm-up, then each utterance by both in turn (the order alternating), so that the machine's
+    # other work falls on both alike.
+    fw_one = lambda a: "".join(seg.text for seg in fw.transcribe(a, **options)[0]).strip()
+    fw_one(audio[0]); shell.transcribe(paths[0])
+    fw_rounds, ex_rounds = [], []
     for r in range(args.rounds):
-        t = time.perf_counter(); fw_text = faster_whisper(); fw_times.append(time.perf_counter() - t)
-        ex_text, wall = speech_set.echox_transcribe(args.echox, args.model, paths); ex_times.append(wall)
-        print("round %d: faster-whisper %.2f s, echox %.2f s, ratio %.3f" % (r + 1, fw_times[-1], wall, wall / fw_times[-1]))
+        fw_t, ex_t, fw_text, ex_text = 0.0, 0.0, [], []
+        for i, (a, p) in enumerate(zip(audio, paths)):
+            for who in (("fw", "ex") if (i + r) % 2 == 0 else ("ex", "fw")):
+                if who == "fw":
+                    t = time.perf_counter(); fw_text.append(fw_one(a)); fw_t += time.perf_counter() - t
+                else:
+                    text, wall, _ = shell.transcribe(p); ex_text.append(text); ex_t += wall
+        fw_rounds.append(fw_t); ex_rounds.append(ex_t)
+        print("round %d: faster-whisper %.2f s, echox %.2f s, ratio %.3f" % (r + 1, fw_t, ex_t, ex_t / fw_t))
     same = sum(a == b for a, b in zip(fw_text, ex_text))
     print("identical transcripts: %d of %d" % (same, len(paths)))
     for a, b, p in zip(fw_text, ex_text, paths):
         if a != b:
             print("  %s\n    faster-whisper: %s\n    echox:          %s" % (os.path.basename(p), a, b))
-    fw_m, ex_m = statistics.median(fw_times), statistics.median(ex_times)
-    print("median: faster-whisper %.2f s (real-time factor %.3f), echox %.2f s (real-time factor %.3f), ratio echox/faster-whisper %.3f"
-          % (fw_m, fw_m / seconds, ex_m, ex_m / seconds, ex_m / fw_m))
+    fw_all, ex_all = sum(fw_rounds), sum(ex_rounds)
+    print("all rounds: faster-whisper %.2f s (real-time factor %.3f), echox %.2f s (real-time factor %.3f), ratio echox/faster-whisper %.3f"
+          % (fw_all, fw_all / (seconds * args.rounds), ex_all, ex_all / (seconds * args.rounds), ex_all / fw_all))
 
-    # The encoder alone on 10 s of audio: the 30 s window (what transcription runs) and the real length.
+
+
+def encoder(args, fw, shell, audio):
+    """The encoder alone on 10 s of audio, CTranslate2's `encode` and echox's encoder stage called in
+    turn (median of 7 each), on the 30 s window and on the real length."""
     import ctranslate2
     from faster_whisper.feature_extractor import FeatureExtractor
     from faster_whisper.audio import pad_or_trim
+    from scipy.io import wavfile
     ten = np.concatenate(audio)[:160000]
     mel = FeatureExtractor()(ten)[:, :-1]
-    for name, feats in [("30 s window", pad_or_trim(mel)), ("real length", mel)]:
-        sv = ctranslate2.StorageView.from_array(np.ascontiguousarray(feats[None], dtype=np.float32))
-        fw.model.encode(sv)
-        times = []
-        for _ in range(5):
-            t = time.perf_counter(); fw.model.encode(sv); times.append(time.perf_counter() - t)
-        print("CTranslate2 encoder, 10 s of audio, %s (%d frames): median %.1f ms" % (name, feats.shape[1], 1000 * statistics.median(times)))
     tenfile = os.path.join(args.work, "ten.wav")
     wavfile.write(tenfile, 16000, np.round(ten * 32767).astype(np.int16))
-    for window in ["padded", "audio"]:
-        lines = [f"transcribe model={args.model} {tenfile}"] + [f"transcribe model={args.model} window={window} timings=on {tenfile}"] * 5
-        out = subprocess.run([args.echox], input="\n".join(lines) + "\n", capture_output=True, text=True, check=True).stdout
-        enc = [float(l.split("encoder ")[1].split(" ms")[0]) for l in out.splitlines() if "encoder " in l and " ms" in l]
-        print("echox encoder, 10 s of audio, %s: median %.1f ms" % ("30 s window" if window == "padded" else "real length", statistics.median(enc)))
+    for name, feats, window in [("30 s window", pad_or_trim(mel), "padded"), ("real length", mel, "audio")]:
+        sv = ctranslate2.StorageView.from_array(np.ascontiguousarray(feats[None], dtype=np.float32))
+        fw.model.encode(sv); shell.transcribe(tenfile, window)
+        ct, ex = [], []
+        for _ in range(7):
+            t = time.perf_counter(); fw.model.encode(sv); ct.append(1000 * (time.perf_counter() - t))
+            ex.append(shell.transcribe(tenfile, window)[2])
+        print("encoder, 10 s of audio, %s (%d frames): CTranslate2 median %.1f ms, echox median %.1f ms, ratio %.3f"
+              % (name, feats.shape[1], statistics.median(ct), statistics.median(ex), statistics.median(ex) / statistics.median(ct)))
 
 
 if __name__ == "__main__":

@@ -67,3 +67,33 @@ def echox_transcribe(echox, model, paths, window="padded"):
     if missing or wall is None:
         raise SystemExit("echox printed no transcript for %s:\n%s" % (missing[:3], out[-2000:]))
     return [texts[p] for p in paths], wall
+
+
+class EchoxShell:
+    """One echox shell kept open (model loaded once), asked to transcribe a file at a time."""
+
+    def __init__(self, echox, model):
+        self.model = model
+        self.process = subprocess.Popen(["stdbuf", "-oL", echox], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, bufsize=1)
+
+    def transcribe(self, path, window="padded"):
+        """(text, wall seconds the shell measured for reading, transcribing and printing the file)."""
+        self.process.stdin.write(f"transcribe model={self.model} window={window} timings=on {path}\n")
+        self.process.stdin.flush()
+        lines = []
+        while True:
+            line = self.process.stdout.readline()
+            if not line:
+                raise SystemExit("echox ended early:\n" + "".join(lines[-20:]))
+            lines.append(line)
+            if line.startswith("total: "):
+                wall = float(line.split(" in ")[1].split(" s")[0])
+                text = next((l for l in lines if not l.startswith("  ") and not l.startswith("total:") and l.strip()
+                             and not l.startswith("echox") and not l.startswith("error")), "").strip()
+                encoder = next(float(l.split("encoder ")[1].split(" ms")[0]) for l in lines if "encoder " in l)
+                return text, wall, encoder
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
