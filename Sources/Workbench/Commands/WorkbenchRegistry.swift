@@ -13,6 +13,7 @@ extension CommandRegistry {
         registry.register(UnitsCommand())
         registry.register(SayCommand())
         registry.register(PlayCommand())
+        registry.register(TranscribeCommand())
         (registry.command(named: "plot") as? PlotCommand)?.register(UnitsPlot.kind)
         return registry
     }
