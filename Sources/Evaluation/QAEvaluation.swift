@@ -127,6 +127,7 @@ public final class QAEvaluation {
                 try QAReport.write(folder: self.folder)
             }
         }
+        progress(QAProgress(done: 0, pending: pending.count, answered: done.count, correct: correct, total: items.count))
         var finished = true
         if !pending.isEmpty {
             switch mode {

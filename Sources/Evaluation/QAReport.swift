@@ -99,7 +99,8 @@ public enum QAReport {
 
     static func percent(_ x: Double) -> String { String(format: "%.1f%%", 100 * x) }
 
-    static func duration(_ seconds: Double) -> String {
+    /// `12.3 s`, `4m05s` or `1h02m`.
+    public static func duration(_ seconds: Double) -> String {
         if seconds < 60 { return String(format: "%.1f s", seconds) }
         let whole = Int(seconds.rounded())
         return whole < 3600 ? String(format: "%dm%02ds", whole / 60, whole % 60) : String(format: "%dh%02dm", whole / 3600, (whole % 3600) / 60)

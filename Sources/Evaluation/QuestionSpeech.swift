@@ -39,6 +39,7 @@ public struct QuestionSpeech {
         if cleaned == id && !id.hasPrefix(".") { return id }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return String(cleaned.prefix(80)) + "-" + String(hash, radix: 16)
+        let safe = cleaned.hasPrefix(".") ? "_" + cleaned.dropFirst() : cleaned
+        return String(safe.prefix(80)) + "-" + String(hash, radix: 16)
     }
 }

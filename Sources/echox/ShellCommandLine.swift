@@ -112,3 +112,9 @@ struct TrainLine: ShellCommandLine {
     static let configuration = bridge(shellName)
     @Argument(parsing: .captureForPassthrough) var words: [String] = []
 }
+
+struct EvalLine: ShellCommandLine {
+    static let shellName = "eval"
+    static let configuration = bridge(shellName)
+    @Argument(parsing: .captureForPassthrough) var words: [String] = []
+}

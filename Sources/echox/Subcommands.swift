@@ -15,6 +15,7 @@ enum EchoXSubcommands {
         SayLine.self,
         PlayLine.self,
         TrainLine.self,
+        EvalLine.self,
     ]
 
     /// The shell commands the command line offers.
