@@ -4,7 +4,8 @@ import Tokenizers
 
 /// The text LLM answering questions as the spoken-QA protocol asks: one user turn in its chat template
 /// with the template's default system prompt, greedy decoding, at most `maxTokens` new tokens; many
-/// questions decode together (`BatchGenerator`), which changes no answer.
+/// questions decode together (`BatchGenerator`), which changes no answer, and the prompt's common
+/// start is prefilled once.
 public final class TextAnswerer {
     public let generator: LlamaGenerator
     public let template: ChatTemplate
@@ -43,6 +44,13 @@ public final class TextAnswerer {
 
     public var options: GenerationOptions { GenerationOptions(maxTokens: maxTokens, sampling: .greedy) }
 
+    /// The tokens every question's prompt starts with (the system prompt and the user turn's header),
+    /// prefilled once per evaluation: the common start of two unlike questions' prompts.
+    public var sharedPrefix: [Int] {
+        let a = prompt("a"), b = prompt("? 1")
+        return Array(zip(a, b).prefix { $0 == $1 }.map(\.0))
+    }
+
     /// Answers `count` questions: `question(i)` is asked for each one's text when a slot is free (in
     /// order), `finished(i, result)` gets each answer as it completes (out of order). Returns false
     /// when `shouldStop` ended it early (the unfinished questions are dropped).
@@ -54,7 +62,7 @@ public final class TextAnswerer {
             throw EvaluationError("a prompt of \(longest) tokens plus \(maxTokens) new ones exceeds the model's context of \(generator.engine.config.contextLength)")
         }
         let batcher = try BatchGenerator(generator: generator, slots: max(1, min(batch, count)), capacity: capacity)
-        return try batcher.generate(count: count, prompt: { i in
+        return try batcher.generate(count: count, prefix: sharedPrefix, prompt: { i in
             let tokens = prompt(try question(i))
             guard tokens.count <= longest else {
                 throw EvaluationError("question \(i + 1) makes a prompt of \(tokens.count) tokens, more than the \(longest) planned for")

@@ -30,6 +30,24 @@ extension LlamaInference {
         decodePositions(engines)
     }
 
+    /// Replaces this engine's cache with the first `count` positions of `other`'s (which reads the
+    /// same weights): a prompt prefix prefilled once serves many sequences, with the keys and values
+    /// prefilling it here would give.
+    public func copyPositions(_ count: Int, from other: LlamaInference) throws {
+        guard sharesWeights(with: other) else {
+            throw LlamaError.badInput("the cache of an engine with other weights cannot be copied; make the engines with LlamaInference(sharingWeightsOf:)")
+        }
+        guard count >= 0, count <= other.position, count <= capacity else {
+            throw LlamaError.badInput("cannot copy \(count) positions: the source holds \(other.position), this cache \(capacity)")
+        }
+        let kvw = config.kvHeads * config.headDim
+        for l in 0..<config.layers {
+            (keys + l * capacity * kvw).update(from: other.keys + l * other.capacity * kvw, count: count * kvw)
+            (values + l * capacity * kvw).update(from: other.values + l * other.capacity * kvw, count: count * kvw)
+        }
+        position = count
+    }
+
     /// True when both engines read the same weight matrices.
     public func sharesWeights(with other: LlamaInference) -> Bool {
         embedding === other.embedding && output === other.output && blocks.count == other.blocks.count

@@ -72,7 +72,7 @@ final class LlamaBatchTests: XCTestCase {
     }
 
     /// SmolLM2 answering questions greedily: several slots with continuous batching give the tokens,
-    /// texts and stop reasons of one-at-a-time generation.
+    /// texts and stop reasons of one-at-a-time generation, with and without a shared prefix prefilled once.
     func testBatchGeneratorMatchesOneAtATimeGenerationOnSmolLM2() throws {
         let url = try ModelStore.resolve("smollm2")
         let generator = try LlamaGenerator(url: url, capacity: 160)
@@ -81,32 +81,55 @@ final class LlamaBatchTests: XCTestCase {
                          "what is the capital of france?", "where is the eiffel tower?", "what language do they speak in brazil?",
                          "who wrote hamlet?", "what is 2 + 2?", "name a planet.", "what color is the sky?"]
         let prompts = questions.map { template.encode([.user($0)], with: generator.tokenizer) }
+        let common = Array(zip(prompts[0], prompts[1]).prefix { $0 == $1 }.map(\.0))
+        XCTAssertGreaterThan(common.count, 10, "the system prompt is shared")
         let options = GenerationOptions(maxTokens: 40, sampling: .greedy)
-        var alone: [GenerationResult] = []
-        for prompt in prompts {
-            generator.engine.reset()
-            alone.append(try generator.generate(appending: prompt, options: options))
-        }
-        for slots in [1, 4] {
-            let batch = try BatchGenerator(generator: generator, slots: slots, capacity: 160)
-            var together = [GenerationResult?](repeating: nil, count: prompts.count)
-            var order: [Int] = []
-            let complete = try batch.generate(count: prompts.count, prompt: { prompts[$0] }, options: options) { i, result in
-                XCTAssertNil(together[i], "prompt \(i) finished twice")
-                together[i] = result
-                order.append(i)
+        for prefix in [[], common] {
+            var alone: [GenerationResult] = []
+            for prompt in prompts {
+                generator.engine.reset()
+                let shared = BatchGenerator.sharedLength(prompt, prefix: prefix)
+                if shared > 0 { try generator.engine.prefill(Array(prompt[..<shared])) }
+                alone.append(try generator.generate(appending: Array(prompt[shared...]), options: options))
             }
-            XCTAssertTrue(complete)
-            for (i, result) in together.enumerated() {
-                let r = try XCTUnwrap(result, "prompt \(i) never finished")
-                XCTAssertEqual(r.tokens, alone[i].tokens, "slots=\(slots), prompt \(i)")
-                XCTAssertEqual(r.text, alone[i].text)
-                XCTAssertEqual(r.stoppedBy, alone[i].stoppedBy)
+            for slots in [1, 4] {
+                let batch = try BatchGenerator(generator: generator, slots: slots, capacity: 160)
+                var together = [GenerationResult?](repeating: nil, count: prompts.count)
+                var order: [Int] = []
+                let complete = try batch.generate(count: prompts.count, prefix: prefix, prompt: { prompts[$0] }, options: options) { i, result in
+                    XCTAssertNil(together[i], "prompt \(i) finished twice")
+                    together[i] = result
+                    order.append(i)
+                }
+                XCTAssertTrue(complete)
+                for (i, result) in together.enumerated() {
+                    let r = try XCTUnwrap(result, "prompt \(i) never finished")
+                    XCTAssertEqual(r.tokens, alone[i].tokens, "slots=\(slots), prefix \(prefix.count), prompt \(i)")
+                    XCTAssertEqual(r.text, alone[i].text)
+                    XCTAssertEqual(r.stoppedBy, alone[i].stoppedBy)
+                }
+                if slots > 1 { XCTAssertNotEqual(order, order.sorted(), "short answers finish first: the batch really interleaves") }
             }
-            if slots > 1 { XCTAssertNotEqual(order, order.sorted(), "short answers finish first: the batch really interleaves") }
+            XCTAssertTrue(alone.contains { $0.stoppedBy == .stopToken } && alone.contains { $0.stoppedBy == .maxTokens },
+                          "the questions exercise both ways of ending")
         }
-        XCTAssertTrue(alone.contains { $0.stoppedBy == .stopToken } && alone.contains { $0.stoppedBy == .maxTokens },
-                      "the questions exercise both ways of ending")
+    }
+
+    func testCopiedPositionsGiveTheLogitsOfPrefillingThem() throws {
+        let base = try LlamaInference(file: TinyLlamaGGUF.file(type: .q4_1), capacity: 32)
+        let holder = try LlamaInference(sharingWeightsOf: base), slot = try LlamaInference(sharingWeightsOf: base)
+        try holder.prefill([4, 8, 15, 16, 23, 42])
+        let direct = Array(try base.prefill([4, 8, 15, 16, 23, 42, 7, 9]))
+        try slot.prefill([1, 2, 3])
+        try slot.copyPositions(6, from: holder)
+        XCTAssertEqual(slot.position, 6)
+        // Prefill in two parts gives the one-part logits to rounding only; the copy gives the two-part ones exactly.
+        let split = try LlamaInference(sharingWeightsOf: base)
+        try split.prefill([4, 8, 15, 16, 23, 42])
+        XCTAssertEqual(Array(try slot.prefill([7, 9])), Array(try split.prefill([7, 9])))
+        XCTAssertEqual(zip(direct, Array(slot.lastLogits)).map { abs($0 - $1) }.max()!, 0, accuracy: 1e-3)
+        XCTAssertThrowsError(try slot.copyPositions(7, from: holder))
+        XCTAssertThrowsError(try slot.copyPositions(1, from: try LlamaInference(file: TinyLlamaGGUF.file(type: .q4_1), capacity: 8)))
     }
 
     func testBatchGeneratorStopsWhenAsked() throws {

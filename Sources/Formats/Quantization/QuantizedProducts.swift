@@ -5,6 +5,9 @@ import Tensor
 extension QuantizedMatrix {
     /// Below this many stored values a product runs on one thread (the hand-off costs more).
     static let parallelThreshold = 65_536
+    /// Inputs of a batch product multiplied together per pass over a task's rows (their activations
+    /// stay in the L1 cache; eight and sixteen measured alike on SmolLM2 with sixteen sequences).
+    nonisolated(unsafe) public static var batchGroup = 8
 
     /// y[rows] = W · x[cols], float32 activations and sums; rows are split over the cores.
     public func matvec(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
@@ -109,14 +112,24 @@ extension QuantizedMatrix {
                          _ ys: UnsafeBufferPointer<UnsafeMutablePointer<Float>>) {
         let blocks = cols / 32, n = xs.count
         if n == 1 { return dotRows(start, end, xs[0], ys[0]) }
+        // Inputs in groups that stay in the L1 cache; each group passes over the task's rows (which stay in L2).
+        let group = QuantizedMatrix.batchGroup
         switch type {
         case .q4_0, .q4_1:
-            withUnsafeTemporaryAllocation(of: Lanes8.self, capacity: 2 * n) { acc in
-                for r in start..<end { RowDot.q4(rowPointer(r), xs, pairs: (blocks + 1) / 2, row: r, ys, acc: acc.baseAddress!) }
+            withUnsafeTemporaryAllocation(of: Lanes8.self, capacity: 2 * group) { acc in
+                for g in stride(from: 0, to: n, by: group) {
+                    let m = min(group, n - g)
+                    let gx = UnsafeBufferPointer(rebasing: xs[g..<(g + m)]), gy = UnsafeBufferPointer(rebasing: ys[g..<(g + m)])
+                    for r in start..<end { RowDot.q4(rowPointer(r), gx, pairs: (blocks + 1) / 2, row: r, gy, acc: acc.baseAddress!) }
+                }
             }
         case .q8_0:
-            withUnsafeTemporaryAllocation(of: Lanes8.self, capacity: n) { acc in
-                for r in start..<end { RowDot.q8_0(rowPointer(r), xs, blocks: blocks, row: r, ys, acc: acc.baseAddress!) }
+            withUnsafeTemporaryAllocation(of: Lanes8.self, capacity: group) { acc in
+                for g in stride(from: 0, to: n, by: group) {
+                    let m = min(group, n - g)
+                    let gx = UnsafeBufferPointer(rebasing: xs[g..<(g + m)]), gy = UnsafeBufferPointer(rebasing: ys[g..<(g + m)])
+                    for r in start..<end { RowDot.q8_0(rowPointer(r), gx, blocks: blocks, row: r, gy, acc: acc.baseAddress!) }
+                }
             }
         case .f16:
             for r in start..<end { let w = rowPointer(r); for b in 0..<n { ys[b][r] = RowDot.f16(w, xs[b], cols: cols) } }
