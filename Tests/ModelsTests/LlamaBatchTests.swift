@@ -15,9 +15,11 @@ final class LlamaBatchTests: XCTestCase {
         let variants: [(GGMLType, Bool, String)] = [(.f32, false, "llama"), (.f16, true, "llama"), (.q8_0, false, "llama"),
                                                     (.q4_1, true, "llama"), (.q4_1, false, "llama"), (.q8_0, false, "qwen2")]
         for (type, tied, architecture) in variants {
-            for split in [Int.max, 1] {
+            // Attention on one worker and split between workers; inputs taken together and in groups of 3.
+            for (split, group) in [(Int.max, 8), (1, 8), (Int.max, 3)] {
                 LlamaInference.splitAttentionFrom = split
-                defer { LlamaInference.splitAttentionFrom = 2048 }
+                QuantizedMatrix.batchGroup = group
+                defer { LlamaInference.splitAttentionFrom = 2048; QuantizedMatrix.batchGroup = 8 }
                 let base = try LlamaInference(file: TinyLlamaGGUF.file(type: type, tied: tied, architecture: architecture), capacity: 32)
                 // Alone: each sequence on the base engine.
                 var alone: [[[Float]]] = []
@@ -45,7 +47,7 @@ final class LlamaBatchTests: XCTestCase {
                 for i in prompts.indices {
                     XCTAssertEqual(together[i].count, alone[i].count)
                     for (position, (a, b)) in zip(alone[i], together[i]).enumerated() {
-                        XCTAssertEqual(a, b, "\(type) tied=\(tied) \(architecture) split=\(split): sequence \(i), step \(position)")
+                        XCTAssertEqual(a, b, "\(type) tied=\(tied) \(architecture) split=\(split) group=\(group): sequence \(i), step \(position)")
                     }
                 }
             }
