@@ -44,11 +44,10 @@ public final class LlamaInference {
 
     /// The engine for the Llama model in `file`, with a KV cache of `capacity` positions
     /// (default: the model's context length, at most 2048). Every product reads the stored weights exactly.
-    public init(file: GGUFFile, capacity: Int? = nil) throws {
+    public convenience init(file: GGUFFile, capacity: Int? = nil) throws {
         let c = try LlamaConfig(gguf: file)
-        config = c
-        self.capacity = max(1, min(capacity ?? min(c.contextLength, 2048), c.contextLength))
-        try LlamaInference.checkCacheFits(c, capacity: self.capacity)
+        let positions = max(1, min(capacity ?? min(c.contextLength, 2048), c.contextLength))
+        try LlamaInference.checkCacheFits(c, capacity: positions)
         // Every matrix is copied into one arena of huge pages (see `WeightArena`).
         let arena = WeightArena()
         func matrix(_ name: String, _ shape: [Int]) throws -> QuantizedMatrix {
@@ -76,13 +75,34 @@ public final class LlamaInference {
                 mlpNorm: try vector("blk.\(i).ffn_norm.weight"),
                 gate: m["ffn_gate.weight"]!, up: m["ffn_up.weight"]!, down: m["ffn_down.weight"]!))
         }
-        blocks = loaded
-        embedding = try matrix(LlamaTensorTable.tokenEmbedding, [c.vocabSize, c.dim])
-        outputNorm = try vector(LlamaTensorTable.outputNorm)
-        output = c.tiedEmbeddings ? embedding : try matrix(LlamaTensorTable.output, [c.vocabSize, c.dim])
+        let embedding = try matrix(LlamaTensorTable.tokenEmbedding, [c.vocabSize, c.dim])
+        let output = c.tiedEmbeddings ? embedding : try matrix(LlamaTensorTable.output, [c.vocabSize, c.dim])
+        self.init(config: c, capacity: positions, blocks: loaded, embedding: embedding,
+                  outputNorm: try vector(LlamaTensorTable.outputNorm), output: output)
+    }
+
+    /// An engine with its own KV cache of `capacity` positions (default: `other`'s) and its own
+    /// buffers, reading `other`'s weights: one of the sequences of a batch (see `step(_:tokens:)`).
+    public convenience init(sharingWeightsOf other: LlamaInference, capacity: Int? = nil) throws {
+        let c = other.config
+        let positions = max(1, min(capacity ?? other.capacity, c.contextLength))
+        try LlamaInference.checkCacheFits(c, capacity: positions)
+        self.init(config: c, capacity: positions, blocks: other.blocks, embedding: other.embedding,
+                  outputNorm: other.outputNorm, output: other.output)
+    }
+
+    /// Allocates the KV cache and the decode buffers around loaded weights.
+    init(config c: LlamaConfig, capacity: Int, blocks: [LlamaInferenceBlock], embedding: QuantizedMatrix,
+         outputNorm: [Float], output: QuantizedMatrix) {
+        config = c
+        self.capacity = capacity
+        self.blocks = blocks
+        self.embedding = embedding
+        self.outputNorm = outputNorm
+        self.output = output
         rotary = RotaryTable(rotaryDim: c.headDim, base: c.ropeBase, layout: c.ropeLayout, frequencyFactors: c.ropeFrequencyFactors,
-                             capacity: self.capacity)
-        let kvCount = c.layers * self.capacity * c.kvHeads * c.headDim
+                             capacity: capacity)
+        let kvCount = c.layers * capacity * c.kvHeads * c.headDim
         keys = .allocate(capacity: kvCount)
         values = .allocate(capacity: kvCount)
         let qw = c.heads * c.headDim
@@ -91,7 +111,7 @@ public final class LlamaInference {
         }
         (x, xb, xb2, hiddenBuffer) = (buffer(c.dim), buffer(c.dim), buffer(c.dim), buffer(c.dim))
         (q, att, hb, hb2) = (buffer(qw), buffer(qw), buffer(c.ffnDim), buffer(c.ffnDim))
-        scores = buffer(c.heads * self.capacity)
+        scores = buffer(c.heads * capacity)
         logitsBuffer = buffer(c.vocabSize)
         attentionParts = buffer(LlamaInference.attentionPartCount * c.heads * (c.headDim + 2))
     }
@@ -155,38 +175,57 @@ public final class LlamaInference {
         try checkToken(token)
         try checkRoom(1)
         embedding.row(token, into: x)
-        decodePosition()
+        LlamaInference.decodePositions([self])
         return lastLogits
     }
 
-    /// One position whose input embedding is in `x`.
-    func decodePosition() {
-        let c = config, kvw = c.kvHeads * c.headDim, pos = position
-        for (l, b) in blocks.enumerated() {
-            LlamaKernels.rmsNorm(x, weight: b.attentionNorm, eps: c.normEps, count: c.dim, into: xb)
-            let kRow = keys + (l * capacity + pos) * kvw, vRow = values + (l * capacity + pos) * kvw
-            QuantizedMatrix.matvec(xb, [(b.wq, q), (b.wk, kRow), (b.wv, vRow)])
-            if let bias = b.qkvBias {
-                let qw = c.heads * c.headDim
-                bias.withUnsafeBufferPointer { p in
-                    LlamaKernels.add(p.baseAddress!, into: q, count: qw)
-                    LlamaKernels.add(p.baseAddress! + qw, into: kRow, count: kvw)
-                    LlamaKernels.add(p.baseAddress! + qw + kvw, into: vRow, count: kvw)
-                }
+    /// One position of each engine, whose input embedding is in its `x`; the engines share their
+    /// weights (see `init(sharingWeightsOf:capacity:)`), so every product reads each weight row once
+    /// for all of them. Each engine's arithmetic is the same whatever the others are: one engine
+    /// alone gives bit for bit what it gives in a batch.
+    static func decodePositions(_ engines: [LlamaInference]) {
+        let lead = engines[0], c = lead.config, kvw = c.kvHeads * c.headDim, qw = c.heads * c.headDim
+        let xbs = engines.map { UnsafePointer($0.xb) }, atts = engines.map { UnsafePointer($0.att) }
+        let hbs = engines.map { UnsafePointer($0.hb) }, hiddens = engines.map { UnsafePointer($0.hiddenBuffer) }
+        let qs = engines.map(\.q), xb2s = engines.map(\.xb2), hbOut = engines.map(\.hb), hb2Out = engines.map(\.hb2)
+        var kRows = engines.map(\.x), vRows = kRows
+        for (l, b) in lead.blocks.enumerated() {
+            // Attention norm; where this position's key and value go in each cache.
+            for (i, e) in engines.enumerated() {
+                LlamaKernels.rmsNorm(e.x, weight: b.attentionNorm, eps: c.normEps, count: c.dim, into: e.xb)
+                kRows[i] = e.keys + (l * e.capacity + e.position) * kvw
+                vRows[i] = e.values + (l * e.capacity + e.position) * kvw
             }
-            rotary.apply(q, heads: c.heads, headDim: c.headDim, pos: pos)
-            rotary.apply(kRow, heads: c.kvHeads, headDim: c.headDim, pos: pos)
-            attendOne(layer: l, keys: pos + 1)
-            b.wo.matvec(att, xb2)
-            LlamaKernels.add(xb2, into: x, count: c.dim)
-            LlamaKernels.rmsNorm(x, weight: b.mlpNorm, eps: c.normEps, count: c.dim, into: xb)
-            QuantizedMatrix.matvec(xb, [(b.gate, hb), (b.up, hb2)])
-            LlamaKernels.swiglu(hb, hb2, count: c.ffnDim)
-            b.down.matvec(hb, xb2)
-            LlamaKernels.add(xb2, into: x, count: c.dim)
+            // Query, key and value projections (key and value straight into the cache), biases, rotation.
+            QuantizedMatrix.matvec(batch: xbs, [(b.wq, qs), (b.wk, kRows), (b.wv, vRows)])
+            for (i, e) in engines.enumerated() {
+                if let bias = b.qkvBias {
+                    bias.withUnsafeBufferPointer { p in
+                        LlamaKernels.add(p.baseAddress!, into: e.q, count: qw)
+                        LlamaKernels.add(p.baseAddress! + qw, into: kRows[i], count: kvw)
+                        LlamaKernels.add(p.baseAddress! + qw + kvw, into: vRows[i], count: kvw)
+                    }
+                }
+                e.rotary.apply(e.q, heads: c.heads, headDim: c.headDim, pos: e.position)
+                e.rotary.apply(kRows[i], heads: c.kvHeads, headDim: c.headDim, pos: e.position)
+            }
+            // Attention of each sequence over its own cache (one engine: split over the cores inside).
+            SpinningPool.shared.run(tasks: engines.count) { i in engines[i].attendOne(layer: l, keys: engines[i].position + 1) }
+            // Output projection into the residual stream.
+            QuantizedMatrix.matvec(batch: atts, [(b.wo, xb2s)])
+            for e in engines {
+                LlamaKernels.add(e.xb2, into: e.x, count: c.dim)
+                LlamaKernels.rmsNorm(e.x, weight: b.mlpNorm, eps: c.normEps, count: c.dim, into: e.xb)
+            }
+            // Feed-forward: SwiGLU(gate, up), down projection, residual.
+            QuantizedMatrix.matvec(batch: xbs, [(b.gate, hbOut), (b.up, hb2Out)])
+            for e in engines { LlamaKernels.swiglu(e.hb, e.hb2, count: c.ffnDim) }
+            QuantizedMatrix.matvec(batch: hbs, [(b.down, xb2s)])
+            for e in engines { LlamaKernels.add(e.xb2, into: e.x, count: c.dim) }
         }
-        LlamaKernels.rmsNorm(x, weight: outputNorm, eps: c.normEps, count: c.dim, into: hiddenBuffer)
-        output.matvec(hiddenBuffer, logitsBuffer)
-        position += 1
+        // Final norm and the output head.
+        for e in engines { LlamaKernels.rmsNorm(e.x, weight: e.outputNorm, eps: c.normEps, count: c.dim, into: e.hiddenBuffer) }
+        QuantizedMatrix.matvec(batch: hiddens, [(lead.output, engines.map(\.logitsBuffer))])
+        for e in engines { e.position += 1 }
     }
 }

@@ -66,9 +66,10 @@ struct BenchInferCommand: ParsableCommand {
     @Option(help: "New tokens to decode after the prompt.") var tokens = 128
     @Option(help: "Timed runs (the best and the median are reported).") var runs = 5
     @Option(help: "Worker threads for matrix products (default: every core).") var threads: Int?
+    @Option(help: "Also decode this many sequences together (one pass over the weights per step) and report their tokens/s.") var batch = 1
 
     func validate() throws {
-        for (name, value) in [("prompt", prompt), ("tokens", tokens), ("runs", runs)] where value < 1 {
+        for (name, value) in [("prompt", prompt), ("tokens", tokens), ("runs", runs), ("batch", batch)] where value < 1 {
             throw ValidationError("--\(name) must be at least 1")
         }
         guard !prompt.addingReportingOverflow(tokens).overflow else {
@@ -116,10 +117,30 @@ struct BenchInferCommand: ParsableCommand {
                          run + 1, prefill.last!, decode.last!, decodeAfter.last!))
         }
         func median(_ v: [Double]) -> Double { let s = v.sorted(); return (s[(s.count - 1) / 2] + s[s.count / 2]) / 2 }
+        // Several sequences from empty caches, each starting from its own prompt token, decoded together.
+        var batched: [Double] = []
+        if batch > 1 {
+            let engines = try (0..<batch).map { _ in try LlamaInference(sharingWeightsOf: engine, capacity: tokens) }
+            for run in 0..<runs {
+                for e in engines { e.reset() }
+                var next = (0..<batch).map { ids[$0 % ids.count] }
+                let t = clock.now
+                for _ in 0..<tokens {
+                    try LlamaInference.step(engines, tokens: next)
+                    next = engines.map { Sampler.argmax($0.lastLogits) }
+                }
+                batched.append(rate(tokens * batch, clock.now - t))
+                print(String(format: "run %d: decode of %d sequences together %.1f tokens/s", run + 1, batch, batched.last!))
+            }
+        }
         print(String(format: "prefill tokens/s: %.0f", prefill.max()!))
         print(String(format: "decode tokens/s: %.0f", decode.max()!))
         print(String(format: "decode tokens/s after the %d-token prompt: %.0f", prompt, decodeAfter.max()!))
         print(String(format: "medians of %d runs: prefill %.0f, decode %.0f, decode after the prompt %.0f",
                      runs, median(prefill), median(decode), median(decodeAfter)))
+        if !batched.isEmpty {
+            print(String(format: "batched decode tokens/s (%d sequences): %.0f, %.2f× one sequence (medians %.0f and %.0f)",
+                         batch, batched.max()!, batched.max()! / decode.max()!, median(batched), median(decode)))
+        }
     }
 }

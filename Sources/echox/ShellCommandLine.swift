@@ -119,3 +119,9 @@ struct TranscribeLine: ShellCommandLine {
     static let configuration = bridge(shellName)
     @Argument(parsing: .captureForPassthrough) var words: [String] = []
 }
+
+struct EvalLine: ShellCommandLine {
+    static let shellName = "eval"
+    static let configuration = bridge(shellName)
+    @Argument(parsing: .captureForPassthrough) var words: [String] = []
+}

@@ -16,6 +16,7 @@ enum EchoXSubcommands {
         PlayLine.self,
         TrainLine.self,
         TranscribeLine.self,
+        EvalLine.self,
     ]
 
     /// The shell commands the command line offers.

@@ -6,8 +6,8 @@ import XCTest
 final class SetupTests: XCTestCase {
     /// Debian package of each program started by name (audio players are optional: without one,
     /// `play` says where the file is).
-    static let packageOfProgram = ["flite": "flite", "espeak-ng": "espeak-ng", "gnuplot": "gnuplot-nox", "sox": "sox",
-                                   "python3": "python3"]
+    static let packageOfProgram = ["flite": "flite", "espeak-ng": "espeak-ng", "text2wave": "festival", "gnuplot": "gnuplot-nox",
+                                   "sox": "sox", "python3": "python3"]
 
     /// Programs every Debian system has (essential packages).
     static let essential: Set<String> = ["cat", "sh", "bash", "env", "true", "false", "sleep", "echo"]
@@ -106,7 +106,7 @@ final class SetupTests: XCTestCase {
     /// Each shell command the command line offers exists in the shell, and its help is the shell's.
     func testCommandLineOffersTheShellsCommands() throws {
         let home = try temporaryDirectory(self)
-        for name in ["chat", "model", "corpus", "units", "say", "play", "train", "transcribe"] {
+        for name in ["chat", "model", "corpus", "units", "say", "play", "train", "transcribe", "eval"] {
             let result = try EchoxRunner.run([name, "--help"], home: home)
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertTrue(result.stdout.hasPrefix("usage: \(name)"), "echox \(name) --help shows the shell's usage:\n\(result.stdout)")

@@ -2,7 +2,7 @@ import Foundation
 import Processes
 import Tensor
 
-/// Renders text with flite or espeak-ng into 16-bit WAV files, read back as mono clips at a chosen rate.
+/// Renders text with flite, espeak-ng or Festival into 16-bit WAV files, read back as mono clips at a chosen rate.
 /// Safe to use from several threads: every call runs its own process and temporary file.
 public struct SpeechSynthesizer: Sendable {
     /// Sample rate of every returned clip.
@@ -10,7 +10,7 @@ public struct SpeechSynthesizer: Sendable {
     public var jitter: ProsodyJitter
     /// Seconds a synthesis process may run before it is stopped.
     public var timeout: TimeInterval = 60
-    /// Directories searched for flite and espeak-ng (colon-separated); nil uses PATH.
+    /// Directories searched for flite, espeak-ng and text2wave (colon-separated); nil uses PATH.
     public var searchPath: String?
 
     public init(sampleRate: Int = 16_000, jitter: ProsodyJitter = ProsodyJitter()) {
@@ -35,6 +35,9 @@ public struct SpeechSynthesizer: Sendable {
                 line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.map(String.init) == base
             }
             guard found else { throw SynthesisError.unknownVoice(voice.description, reason: "espeak-ng has no voice '\(base)'") }
+        }
+        if voices.contains(where: { $0.engine == .festival }) {
+            guard Subprocess.which("text2wave", searchPath: searchPath) != nil else { throw SynthesisError.missingProgram("text2wave") }
         }
     }
 
@@ -62,6 +65,13 @@ public struct SpeechSynthesizer: Sendable {
             let pitch = Int.random(in: jitter.pitch, using: &rng)
             _ = try run("espeak-ng", ["-v", voice.name, "-s", String(speed), "-p", String(pitch),
                                            "-w", temporary.path, "--", cleaned], timeout: timeout)
+        case .festival:
+            // text2wave reads the text on stdin; an unknown voice is reported on stderr, with no file written.
+            let errors = try run("text2wave", ["-eval", "(voice_\(voice.name))", "-o", temporary.path], input: cleaned, timeout: timeout,
+                                 keepErrors: true)
+            if !FileManager.default.fileExists(atPath: temporary.path), errors.contains("unbound variable") {
+                throw SynthesisError.unknownVoice(voice.description, reason: "Festival has no voice '\(voice.name)' (install festvox-kdlpc16k for ked_diphone)")
+            }
         }
         guard FileManager.default.fileExists(atPath: temporary.path) else {
             throw SynthesisError.failed("\(voice) wrote no audio for \"\(cleaned.prefix(60))\"")
@@ -73,11 +83,13 @@ public struct SpeechSynthesizer: Sendable {
 
     // MARK: - Processes
 
-    /// Runs `program` found on the search path; returns its standard output, throws on failure or timeout.
-    func run(_ program: String, _ arguments: [String], timeout: TimeInterval) throws -> String {
+    /// Runs `program` found on the search path with `input` on stdin; returns its standard output (its
+    /// standard error with `keepErrors`), throws on failure or timeout.
+    func run(_ program: String, _ arguments: [String], input: String = "", timeout: TimeInterval, keepErrors: Bool = false) throws -> String {
         guard let path = Subprocess.which(program, searchPath: searchPath) else { throw SynthesisError.missingProgram(program) }
         do {
-            return String(decoding: try Subprocess.runChecked(path, arguments: arguments, timeout: timeout).stdout, as: UTF8.self)
+            let result = try Subprocess.runChecked(path, arguments: arguments, input: Data(input.utf8), timeout: timeout)
+            return String(decoding: keepErrors ? result.stderr : result.stdout, as: UTF8.self)
         } catch let failure as Subprocess.Failure {
             throw SynthesisError.failed(failure.description)
         }

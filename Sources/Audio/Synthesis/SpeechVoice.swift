@@ -2,13 +2,15 @@ import Foundation
 
 // MARK: - Voices
 
-/// A synthesis voice: a flite voice (`flite:slt`) or an espeak-ng English variant (`espeak:en-us+f3`).
+/// A synthesis voice: a flite voice (`flite:slt`), an espeak-ng English variant (`espeak:en-us+f3`)
+/// or a Festival voice (`festival:ked_diphone`).
 public struct SpeechVoice: Hashable, Sendable, CustomStringConvertible {
     /// The program that renders the voice.
-    public enum Engine: String, Sendable { case flite, espeak }
+    public enum Engine: String, Sendable, CaseIterable { case flite, espeak, festival }
 
     public let engine: Engine
-    /// flite voice name (kal, kal16, awb, rms, slt) or espeak-ng voice with variant (en-us+f3).
+    /// flite voice name (kal, kal16, awb, rms, slt), espeak-ng voice with variant (en-us+f3) or Festival
+    /// voice (ked_diphone, from the Debian package festvox-kdlpc16k).
     public let name: String
 
     public init(engine: Engine, name: String) {
@@ -16,13 +18,13 @@ public struct SpeechVoice: Hashable, Sendable, CustomStringConvertible {
         self.name = name
     }
 
-    /// Parses `flite:NAME`, `espeak:NAME`, or a bare flite voice name (`slt`).
+    /// Parses `flite:NAME`, `espeak:NAME`, `festival:NAME`, or a bare flite voice name (`slt`).
     public init(parsing text: String) throws {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let parts = trimmed.split(separator: ":", maxSplits: 1).map(String.init)
         if parts.count == 2 {
             guard let engine = Engine(rawValue: parts[0].lowercased()) else {
-                throw SynthesisError.unknownVoice(trimmed, reason: "engine '\(parts[0])' is neither 'flite' nor 'espeak'")
+                throw SynthesisError.unknownVoice(trimmed, reason: "engine '\(parts[0])' is not one of flite, espeak, festival")
             }
             self.init(engine: engine, name: parts[1])
         } else {
@@ -40,7 +42,7 @@ public struct SpeechVoice: Hashable, Sendable, CustomStringConvertible {
         return voices
     }
 
-    /// `flite:slt` or `espeak:en-us+f3`: the form `init(parsing:)` reads back.
+    /// `flite:slt`, `espeak:en-us+f3` or `festival:ked_diphone`: the form `init(parsing:)` reads back.
     public var description: String { "\(engine.rawValue):\(name)" }
 
     /// A name safe inside file names.
@@ -50,6 +52,10 @@ public struct SpeechVoice: Hashable, Sendable, CustomStringConvertible {
 
     /// The default target voice of the assistant: flite `slt`.
     public static let target = SpeechVoice(engine: .flite, name: "slt")
+
+    /// A voice that no corpus, model or setting of the workbench is made with or tuned on: Festival's
+    /// ked_diphone (a US male diphone voice), for evaluations on speech nothing here has heard.
+    public static let heldOut = SpeechVoice(engine: .festival, name: "ked_diphone")
 
     /// The default input voices: the four flite voices and four espeak-ng English variants.
     public static let defaultInputs: [SpeechVoice] = ["kal", "awb", "rms", "slt"].map { SpeechVoice(engine: .flite, name: $0) }
@@ -85,10 +91,10 @@ public enum SynthesisError: Error, CustomStringConvertible, LocalizedError, Equa
     public var description: String {
         switch self {
         case .missingProgram(let program):
-            let package = program == "flite" ? "flite" : "espeak-ng"
+            let package = ["flite": "flite", "text2wave": "festival festvox-kdlpc16k"][program] ?? "espeak-ng"
             return "\(program) is not installed (not found on PATH): install it with `sudo apt-get install \(package)`"
         case .unknownVoice(let voice, let reason):
-            return "unknown voice '\(voice)': \(reason). Use flite voices (`flite -lv` lists them: kal, awb, rms, slt) or espeak-ng English variants such as espeak:en-us+f3 (`espeak-ng --voices=en`)"
+            return "unknown voice '\(voice)': \(reason). Use flite voices (`flite -lv` lists them: kal, awb, rms, slt), espeak-ng English variants such as espeak:en-us+f3 (`espeak-ng --voices=en`) or festival:ked_diphone"
         case .failed(let message):
             return "speech synthesis failed: \(message)"
         }

@@ -14,6 +14,7 @@ extension CommandRegistry {
         registry.register(SayCommand())
         registry.register(PlayCommand())
         registry.register(TranscribeCommand())
+        registry.register(EvalCommand())
         (registry.command(named: "plot") as? PlotCommand)?.register(UnitsPlot.kind)
         return registry
     }

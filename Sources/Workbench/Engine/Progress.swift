@@ -8,14 +8,17 @@ public final class Progress {
     private let start = DispatchTime.now().uptimeNanoseconds
     private var lastDraw: UInt64 = 0
     private let minimumInterval: UInt64
+    /// What is counted, in the rate (`steps/s`, `questions/s`).
+    private let unit: String
     public private(set) var lastLine = ""
 
     /// `total` is the number of steps when known (gives an ETA); redraws at most every `interval` seconds.
-    public init(_ label: String, total: Int?, sink: OutputSink, interval: Double = 0.1) {
+    public init(_ label: String, total: Int?, sink: OutputSink, interval: Double = 0.1, unit: String = "steps") {
         self.label = label
         self.total = total
         self.sink = sink
         self.minimumInterval = UInt64(max(0, interval) * 1e9)
+        self.unit = unit
     }
 
     /// Seconds since the reporter was made.
@@ -27,7 +30,7 @@ public final class Progress {
         guard force || now - lastDraw >= minimumInterval else { return }
         lastDraw = now
         lastLine = Progress.format(label: label, done: done, step: step, total: total,
-                                   metrics: metrics, elapsed: elapsed)
+                                   metrics: metrics, elapsed: elapsed, unit: unit)
         sink.progress(lastLine)
     }
 
@@ -43,13 +46,13 @@ public final class Progress {
 
     /// The text of one progress line.
     public static func format(label: String, done: Int, step: Int?, total: Int?,
-                              metrics: [(String, Double)], elapsed: Double) -> String {
+                              metrics: [(String, Double)], elapsed: Double, unit: String = "steps") -> String {
         var parts = [label]
         if let total { parts.append("\(done)/\(total)") } else { parts.append("\(done)") }
         if let step { parts.append("step \(step)") }
         for (name, value) in metrics { parts.append("\(name) \(formatNumber(value))") }
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        parts.append(String(format: "%.1f steps/s", rate))
+        parts.append(String(format: "%.1f", rate) + " \(unit)/s")
         if let total, rate > 0, done < total {
             parts.append("ETA " + formatDuration(Double(total - done) / rate))
         }

@@ -35,6 +35,25 @@ public struct Heatmap: Sendable {
     }
 }
 
+/// Bars grouped by category, one bar per series in each group (e.g. accuracy per mode, one series per run).
+public struct BarChart: Sendable {
+    public struct Series: Sendable {
+        public var name: String
+        /// One value per category; nil draws no bar.
+        public var values: [Double?]
+        public init(name: String, values: [Double?]) { self.name = name; self.values = values }
+    }
+    public var categories: [String]
+    public var series: [Series]
+    /// printf format of the label written above each bar (nil: no labels).
+    public var labelFormat: String? = "%.1f"
+
+    public init(categories: [String], series: [Series]) {
+        self.categories = categories
+        self.series = series
+    }
+}
+
 /// A vertical line across the plot at `x` (e.g. a unit boundary), with an optional label.
 public struct VerticalMarker: Sendable {
     public var x: Double
@@ -49,6 +68,7 @@ public struct Plot: Sendable {
     public enum Content: Sendable {
         case lines([PlotSeries])
         case heatmap(Heatmap)
+        case bars(BarChart)
     }
 
     /// Where gnuplot draws.
@@ -82,6 +102,11 @@ public struct Plot: Sendable {
             for s in series where s.x.count != s.y.count || s.x.isEmpty {
                 throw WorkbenchError.invalidArgument("plot '\(title)': series '\(s.name)' has \(s.x.count) x and \(s.y.count) y values (need equal, ≥ 1)")
             }
+        case .bars(let chart):
+            guard !chart.categories.isEmpty, !chart.series.isEmpty else { throw WorkbenchError.invalidArgument("plot '\(title)': no bars to draw") }
+            for s in chart.series where s.values.count != chart.categories.count {
+                throw WorkbenchError.invalidArgument("plot '\(title)': series '\(s.name)' has \(s.values.count) values for \(chart.categories.count) categories")
+            }
         case .heatmap(let map):
             let (cells, overflow) = map.rows.multipliedReportingOverflow(by: map.columns)
             guard map.rows >= 1, map.columns >= 1, !overflow, map.values.count == cells else {
@@ -101,6 +126,12 @@ public struct Plot: Sendable {
                 if index > 0 { text += "\n\n" }
                 text += "# \(s.name)\n"
                 for i in 0..<s.x.count where s.y[i].isFinite { text += "\(s.x[i]) \(s.y[i])\n" }
+            }
+        case .bars(let chart):
+            // One row per category: its quoted name, then one value per series ("?" for none).
+            for (i, category) in chart.categories.enumerated() {
+                let values = chart.series.map { s in s.values[i].flatMap { $0.isFinite ? "\($0)" : nil } ?? "?" }
+                text += ([quoted(category)] + values).joined(separator: " ") + "\n"
             }
         case .heatmap(let map):
             text.reserveCapacity(map.values.count * 8)
@@ -137,6 +168,27 @@ public struct Plot: Sendable {
         case .lines(let series):
             let parts = series.enumerated().map { index, s in
                 "\(index == 0 ? quoted(dataPath) : "''") index \(index) using 1:2 with lines lw 2 title \(quoted(s.name))"
+            }
+            lines.append("plot " + parts.joined(separator: ", \\\n     "))
+        case .bars(let chart):
+            let n = chart.series.count
+            lines.append("set datafile missing '?'")
+            lines.append("set style data histogram")
+            lines.append("set style histogram clustered gap 1")
+            lines.append("set style fill solid 0.85 border -1")
+            lines.append("set boxwidth 0.9")
+            lines.append("set yrange [0:*]")
+            lines.append("set offsets 0, 0, graph 0.1, 0")
+            lines.append("set xtics nomirror")
+            var parts = chart.series.enumerated().map { index, s in
+                "\(index == 0 ? quoted(dataPath) : "''") using \(index + 2)\(index == 0 ? ":xtic(1)" : "") title \(quoted(s.name))"
+            }
+            if let format = chart.labelFormat {
+                // Bar i of a group of n sits at the group's index + (i − (n − 1)/2)/(n + gap).
+                for index in 0..<n {
+                    let shift = (Double(index) - Double(n - 1) / 2) / Double(n + 1)
+                    parts.append("'' using ($0 + \(shift)):\(index + 2):(sprintf(\(quoted(format)), $\(index + 2))) with labels offset 0,0.7 notitle")
+                }
             }
             lines.append("plot " + parts.joined(separator: ", \\\n     "))
         case .heatmap(let map):
