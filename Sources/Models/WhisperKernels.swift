@@ -71,7 +71,7 @@ enum WhisperKernels {
 
     // MARK: - Products
 
-    /// Rows of A per product task (a multiple of 16).
+    /// The fewest rows of A per product task (a multiple of 16).
     static let rowBlock = 96
 
     /// out[rows, n] (+)= a[rows, k] · wᵀ (w [n, k]) + bias, then GELU when asked: tasks of row blocks
@@ -79,7 +79,10 @@ enum WhisperKernels {
     /// followed by its rows' bias and activation while they are in cache.
     static func product(_ a: [Float], rows: Int, _ w: [Float], n: Int, k: Int, into out: inout [Float],
                          bias: [Float], gelu: Bool = false, accumulate: Bool = false) {
-        let block = WhisperKernels.rowBlock, tasks = (rows + block - 1) / block
+        // About four tasks per thread, so a slowed thread does fewer; not smaller than `rowBlock` rows
+        // (each task packs the whole weight matrix again).
+        let share = (rows / (4 * SpinningPool.shared.width) + 15) / 16 * 16
+        let block = max(WhisperKernels.rowBlock, share), tasks = (rows + block - 1) / block
         a.withUnsafeBufferPointer { ap in
             w.withUnsafeBufferPointer { wp in
                 bias.withUnsafeBufferPointer { bp in
