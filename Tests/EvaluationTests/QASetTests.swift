@@ -38,7 +38,7 @@ final class QASetTests: XCTestCase {
             (#"{"id": "x", "question": "q", "answers": ["a"]}"#, "the id x appears twice"),
             (#"{"id": "y", "question": " ", "answers": ["a"]}"#, "needs a \"question\""),
             (#"{"id": "y", "question": "q", "answers": "a"}"#, "must be a list of strings"),
-            (#"{"id": "y", "question": "q", "answers": ["", "?"]}"#, "no gold answer with any word"),
+            (#"{"id": "y", "question": "q", "answers": ["", "  "]}"#, "no gold answer with any word"),
             (#"{"id": "y", "question": "q", "answers": ["a"], "audio": "missing.wav"}"#, "missing.wav does not exist"),
         ]
         for (line, fragment) in cases {
