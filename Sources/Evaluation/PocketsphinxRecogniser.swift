@@ -1,5 +1,4 @@
 import Foundation
-import Processes
 
 /// pocketsphinx (en-us) through the asr-score plugin: an executable taking `--refs MANIFEST --json`
 /// (plugins/asr-score/asr_score.py), run once for a list of files.
@@ -25,15 +24,8 @@ public final class PocketsphinxRecogniser: SpeechRecogniser {
             return String(decoding: line, as: UTF8.self)
         }
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: manifest)
-        let result: Subprocess.Result
-        do {
-            result = try Subprocess.runChecked(scorer.path, arguments: ["--refs", manifest.path, "--json"], timeout: timeout,
-                                               install: "pip install pocketsphinx")
-        } catch {
-            throw EvaluationError("pocketsphinx could not transcribe \(files.count) file(s): \(error)")
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any],
-              let results = object["results"] as? [[String: Any]], results.count == files.count else {
+        let object = try ASRScoreScript.run(scorer, manifest: manifest, timeout: timeout, what: "transcribe \(files.count) file(s)")
+        guard let results = object["results"] as? [[String: Any]], results.count == files.count else {
             throw EvaluationError("\(scorer.lastPathComponent) printed no {\"results\": […]} with one entry per file")
         }
         return try results.enumerated().map { index, entry in

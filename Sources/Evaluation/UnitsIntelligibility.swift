@@ -1,6 +1,5 @@
 import Audio
 import Foundation
-import Processes
 import Training
 import Units
 
@@ -72,16 +71,9 @@ public struct UnitsIntelligibility {
 
     /// Word error rate (a fraction) of a manifest by the recogniser.
     public func score(_ manifest: URL) throws -> Double {
-        let result: Subprocess.Result
-        do {
-            result = try Subprocess.runChecked(scorer.path, arguments: ["--refs", manifest.path, "--json"], timeout: scorerTimeout,
-                                               install: "pip install pocketsphinx")
-        } catch {
-            throw TrainingError("the recogniser failed on \(manifest.path): \(error)")
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any],
-              let summary = object["summary"] as? [String: Any], let wer = summary["wer"] as? Double else {
-            throw TrainingError("the recogniser \(scorer.path) printed no {\"summary\": {\"wer\"}} for \(manifest.path)")
+        let object = try ASRScoreScript.run(scorer, manifest: manifest, timeout: scorerTimeout, what: "score \(manifest.path)")
+        guard let summary = object["summary"] as? [String: Any], let wer = summary["wer"] as? Double else {
+            throw EvaluationError("the recogniser \(scorer.path) printed no {\"summary\": {\"wer\"}} for \(manifest.path)")
         }
         return wer
     }

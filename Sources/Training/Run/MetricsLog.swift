@@ -53,17 +53,23 @@ public final class MetricsLog {
         var records: [MetricsRecord] = []
         for (index, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let step = (object["step"] as? NSNumber)?.intValue else {
+            guard let record = record(line) else {
                 throw TrainingError("\(url.path):\(index + 1): not a metrics record (need a JSON object with \"step\")")
             }
-            var values: [String: Double] = [:]
-            for (key, value) in object where key != "step" {
-                if let number = value as? NSNumber { values[key] = number.doubleValue }
-            }
-            records.append(MetricsRecord(step: step, values: values))
+            records.append(record)
         }
         return records
+    }
+
+    /// The record of one line, or nil when it is not one.
+    static func record(_ line: Substring) -> MetricsRecord? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+              let step = (object["step"] as? NSNumber)?.intValue else { return nil }
+        var values: [String: Double] = [:]
+        for (key, value) in object where key != "step" {
+            if let number = value as? NSNumber { values[key] = number.doubleValue }
+        }
+        return MetricsRecord(step: step, values: values)
     }
 
     /// Keeps the records up to `step` (a resumed run starts again from its checkpoint's step, so the
@@ -72,8 +78,7 @@ public final class MetricsLog {
         guard let data = FileManager.default.contents(atPath: url.path) else { return }
         var kept = ""
         for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let lineStep = (object["step"] as? NSNumber)?.intValue, lineStep <= step else { continue }
+            guard let record = record(line), record.step <= step else { continue }
             kept += line + "\n"
         }
         try AtomicFile.write(Data(kept.utf8), to: url)
