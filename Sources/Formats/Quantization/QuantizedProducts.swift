@@ -112,22 +112,42 @@ extension QuantizedMatrix {
                          _ ys: UnsafeBufferPointer<UnsafeMutablePointer<Float>>) {
         let blocks = cols / 32, n = xs.count
         if n == 1 { return dotRows(start, end, xs[0], ys[0]) }
-        // Inputs in groups that stay in the L1 cache; each group passes over the task's rows (which stay in L2).
+        // Inputs in groups that stay in the L1 cache; each group passes over the task's rows (which stay
+        // in L2), four inputs at a time with their sums in registers, the rest with sums in memory.
         let group = QuantizedMatrix.batchGroup
         switch type {
         case .q4_0, .q4_1:
             withUnsafeTemporaryAllocation(of: Lanes8.self, capacity: 2 * group) { acc in
+                let pairs = (blocks + 1) / 2
                 for g in stride(from: 0, to: n, by: group) {
-                    let m = min(group, n - g)
-                    let gx = UnsafeBufferPointer(rebasing: xs[g..<(g + m)]), gy = UnsafeBufferPointer(rebasing: ys[g..<(g + m)])
-                    for r in start..<end { RowDot.q4(rowPointer(r), gx, pairs: (blocks + 1) / 2, row: r, gy, acc: acc.baseAddress!) }
+                    let m = min(group, n - g), quads = m / 4 * 4
+                    for r in start..<end {
+                        let w = rowPointer(r)
+                        for b in stride(from: g, to: g + quads, by: 4) {
+                            let y = RowDot.q4(w, UnsafeRawPointer(xs[b]), UnsafeRawPointer(xs[b + 1]), UnsafeRawPointer(xs[b + 2]),
+                                              UnsafeRawPointer(xs[b + 3]), pairs: pairs)
+                            (ys[b][r], ys[b + 1][r], ys[b + 2][r], ys[b + 3][r]) = y
+                        }
+                    }
+                    guard quads < m else { continue }
+                    let gx = UnsafeBufferPointer(rebasing: xs[(g + quads)..<(g + m)]), gy = UnsafeBufferPointer(rebasing: ys[(g + quads)..<(g + m)])
+                    for r in start..<end { RowDot.q4(rowPointer(r), gx, pairs: pairs, row: r, gy, acc: acc.baseAddress!) }
                 }
             }
         case .q8_0:
             withUnsafeTemporaryAllocation(of: Lanes8.self, capacity: group) { acc in
                 for g in stride(from: 0, to: n, by: group) {
-                    let m = min(group, n - g)
-                    let gx = UnsafeBufferPointer(rebasing: xs[g..<(g + m)]), gy = UnsafeBufferPointer(rebasing: ys[g..<(g + m)])
+                    let m = min(group, n - g), quads = m / 4 * 4
+                    for r in start..<end {
+                        let w = rowPointer(r)
+                        for b in stride(from: g, to: g + quads, by: 4) {
+                            let y = RowDot.q8_0(w, UnsafeRawPointer(xs[b]), UnsafeRawPointer(xs[b + 1]), UnsafeRawPointer(xs[b + 2]),
+                                                UnsafeRawPointer(xs[b + 3]), blocks: blocks)
+                            (ys[b][r], ys[b + 1][r], ys[b + 2][r], ys[b + 3][r]) = y
+                        }
+                    }
+                    guard quads < m else { continue }
+                    let gx = UnsafeBufferPointer(rebasing: xs[(g + quads)..<(g + m)]), gy = UnsafeBufferPointer(rebasing: ys[(g + quads)..<(g + m)])
                     for r in start..<end { RowDot.q8_0(rowPointer(r), gx, blocks: blocks, row: r, gy, acc: acc.baseAddress!) }
                 }
             }

@@ -62,3 +62,41 @@ extension RowDot {
         for b in 0..<n { ys[b][row] = acc[b].sum() }
     }
 }
+
+// MARK: - Four inputs with their sums in registers
+
+extension RowDot {
+    /// The `q4` products of row `w` with four prepared inputs, their sums kept in registers.
+    @inline(__always)
+    static func q4(_ w: UnsafeRawPointer, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ x2: UnsafeRawPointer, _ x3: UnsafeRawPointer,
+                   pairs: Int) -> (Float, Float, Float, Float) {
+        var a0 = Lanes8(), a1 = Lanes8(), a2 = Lanes8(), a3 = Lanes8()
+        var o0 = Lanes8(), o1 = Lanes8(), o2 = Lanes8(), o3 = Lanes8()
+        let sums = 256 * pairs
+        for i in 0..<pairs {
+            let p = w + NibblePairs.pairBytes * i
+            let scales = Lanes(p.loadUnaligned(as: SIMD4<Float16>.self))
+            let d = Lanes8(scales[0], scales[0], scales[0], scales[0], scales[1], scales[1], scales[1], scales[1])
+            let o = Lanes8(scales[2], scales[2], scales[2], scales[2], scales[3], scales[3], scales[3], scales[3])
+            let v = p.loadUnaligned(fromByteOffset: 8, as: Words8.self)
+            let q = 256 * i
+            a0 = a0.addingProduct(nibblePair(v, x0 + q), d); o0 = o0.addingProduct(o, lanes8(x0 + sums, 32 * i))
+            a1 = a1.addingProduct(nibblePair(v, x1 + q), d); o1 = o1.addingProduct(o, lanes8(x1 + sums, 32 * i))
+            a2 = a2.addingProduct(nibblePair(v, x2 + q), d); o2 = o2.addingProduct(o, lanes8(x2 + sums, 32 * i))
+            a3 = a3.addingProduct(nibblePair(v, x3 + q), d); o3 = o3.addingProduct(o, lanes8(x3 + sums, 32 * i))
+        }
+        return ((a0 + o0).sum(), (a1 + o1).sum(), (a2 + o2).sum(), (a3 + o3).sum())
+    }
+
+    /// The `q8_0` products of row `w` with four inputs, their sums kept in registers.
+    @inline(__always)
+    static func q8_0(_ w: UnsafeRawPointer, _ x0: UnsafeRawPointer, _ x1: UnsafeRawPointer, _ x2: UnsafeRawPointer, _ x3: UnsafeRawPointer,
+                     blocks: Int) -> (Float, Float, Float, Float) {
+        var a0 = Lanes8(), a1 = Lanes8(), a2 = Lanes8(), a3 = Lanes8()
+        for k in 0..<blocks {
+            let p = w + 34 * k, x = 128 * k
+            a0 += q8Block(p, x0 + x); a1 += q8Block(p, x1 + x); a2 += q8Block(p, x2 + x); a3 += q8Block(p, x3 + x)
+        }
+        return (a0.sum(), a1.sum(), a2.sum(), a3.sum())
+    }
+}
