@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "Audio", dependencies: ["CSndfile", "Tensor", "Processes"], swiftSettings: kernels),
         .target(name: "Models", dependencies: ["NN", "Formats", "Tokenizers", "Audio", "Processes"], swiftSettings: kernels),
         .target(name: "Units", dependencies: ["Audio", "NN", "Optim", "Models"], swiftSettings: kernels),
-        .target(name: "Training", dependencies: ["Models", "Optim", "Formats", "Units"]),
+        .target(name: "Training", dependencies: ["Models", "Optim", "Formats", "Units"], resources: [.copy("Resources")]),
         .target(name: "Evaluation", dependencies: ["Training"]),
         .target(name: "Workbench", dependencies: ["Training", "Evaluation"]),
         .executableTarget(name: "echox", dependencies: [

@@ -1,5 +1,6 @@
 import Audio
 import Foundation
+import Models
 
 /// Where an evaluation stands, after each finished question.
 public struct QAProgress: Sendable {

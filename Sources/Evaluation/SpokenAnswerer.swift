@@ -1,5 +1,6 @@
 import Audio
 import Foundation
+import Training
 
 /// What a spoken-QA evaluation measures.
 public enum QAMode: String, CaseIterable, Sendable, Codable {
@@ -66,7 +67,8 @@ public enum SpokenAnswerers {
         guard FileManager.default.fileExists(atPath: run.path) else {
             throw EvaluationError("no run at \(run.path) — give the folder of a run trained by \(trainingCommand(for: mode))")
         }
-        throw EvaluationError("the run \(run.lastPathComponent) has no \(stage), and this build has none to load yet: it is trained by \(trainingCommand(for: mode)); modes t2t and cascade work today")
+        if mode == .s2t, S2TRun.isRun(run) { return try S2TAnswerer(run: run) }
+        throw EvaluationError("the run \(run.lastPathComponent) has no \(stage): it is trained by \(trainingCommand(for: mode))")
     }
 }
 

@@ -54,13 +54,21 @@ public final class LlamaGenerator {
     @discardableResult
     public func generate(appending prompt: [Int], options: GenerationOptions,
                          onText: (String) -> Bool = { _ in true }) throws -> GenerationResult {
+        try generate(prefilling: { try engine.prefill(prompt) }, options: options, onText: onText)
+    }
+
+    /// Generates after `prefill` has appended the prompt (tokens, input embeddings, or both) to the
+    /// engine and returned the logits after its last position.
+    @discardableResult
+    public func generate(prefilling prefill: () throws -> UnsafeBufferPointer<Float>, options: GenerationOptions,
+                         onText: (String) -> Bool = { _ in true }) throws -> GenerationResult {
         let stops = options.stopTokens ?? tokenizer.stopTokenIDs
         var sampler = Sampler(options.sampling)
         var decoder = StreamingDecoder(tokenizer: tokenizer)
         let clock = ContinuousClock()
         var result = GenerationResult(tokens: [], text: "", stoppedBy: .maxTokens, prefillSeconds: 0, decodeSeconds: 0)
         let start = clock.now
-        var logits = try engine.prefill(prompt)
+        var logits = try prefill()
         let prefilled = clock.now
         result.prefillSeconds = (prefilled - start).inSeconds
         while result.tokens.count < options.maxTokens {

@@ -154,6 +154,14 @@ public final class LlamaInference {
     public var lastLogits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: logitsBuffer, count: config.vocabSize) }
 
     /// The float32 embedding row [C] of a token, e.g. to mix token and speech embeddings.
+    /// The whole token-embedding matrix [V, C] in float32 (dequantised).
+    public func embeddingMatrix() -> [Float] {
+        let (v, c) = (config.vocabSize, config.dim)
+        var out = [Float](repeating: 0, count: v * c)
+        out.withUnsafeMutableBufferPointer { embedding.rows(0..<v, into: $0.baseAddress!) }
+        return out
+    }
+
     public func embedding(of token: Int) throws -> [Float] {
         try checkToken(token)
         return embedding.row(token)

@@ -11,6 +11,8 @@ public struct CorpusBuilder {
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var seed: UInt64 = 0
     public var flushInterval = 200
+    /// Variation laid over every rendered utterance (none by default).
+    public var augmentation = SpeechAugmentation.none
 
     public init() {}
 
@@ -27,11 +29,18 @@ public struct CorpusBuilder {
     @discardableResult
     public func build(texts: [CorpusText], voices: [SpeechVoice], folder: URL,
                       progress: (String) -> Void = { _ in }) throws -> Report {
-        guard !texts.isEmpty else { throw CorpusError("the text file has no lines: give at least one {\"id\", \"text\"} line") }
-        try synthesizer.check(voices)
+        try build(utterances: texts.flatMap { text in voices.map { (text, $0) } }, folder: folder, progress: progress)
+    }
+
+    /// Builds (or completes) the corpus in `folder` with one utterance per (text, voice) pair.
+    @discardableResult
+    public func build(utterances jobs: [(CorpusText, SpeechVoice)], folder: URL,
+                      progress: (String) -> Void = { _ in }) throws -> Report {
+        guard !jobs.isEmpty else { throw CorpusError("the text file has no lines: give at least one {\"id\", \"text\"} line") }
+        try augmentation.validate()
+        try synthesizer.check(Array(Set(jobs.map(\.1))).sorted { $0.description < $1.description })
         let audioFolder = folder.appendingPathComponent("audio", isDirectory: true)
         try FileManager.default.createDirectory(at: audioFolder, withIntermediateDirectories: true)
-        let jobs = texts.flatMap { text in voices.map { (text, $0) } }
         let start = Date()
         let results = JobResults(count: jobs.count)
         var done = 0, synthesised = 0
@@ -71,7 +80,7 @@ public struct CorpusBuilder {
             clip = existing
         } else {
             var rng = SeededRandom(seed: seed ^ Self.stableHash(id))
-            clip = try synthesizer.render(text.text, voice: voice, rng: &rng)
+            clip = try augmentation.apply(try synthesizer.render(text.text, voice: voice, rng: &rng), rng: &rng)
             try AudioFile.write(clip, to: file)
             fresh = true
         }

@@ -125,3 +125,9 @@ struct EvalLine: ShellCommandLine {
     static let configuration = bridge(shellName)
     @Argument(parsing: .captureForPassthrough) var words: [String] = []
 }
+
+struct AskLine: ShellCommandLine {
+    static let shellName = "ask"
+    static let configuration = bridge(shellName)
+    @Argument(parsing: .captureForPassthrough) var words: [String] = []
+}

@@ -17,6 +17,7 @@ enum EchoXSubcommands {
         TrainLine.self,
         TranscribeLine.self,
         EvalLine.self,
+        AskLine.self,
     ]
 
     /// The shell commands the command line offers.

@@ -74,4 +74,24 @@ final class S2TModelTests: XCTestCase {
         XCTAssertLessThan(last.1, first!.1 * 0.5, "LookBack target \(first!.1) → \(last.1)")
         for (name, p) in model.trainableParameters { XCTAssertNotNil(p.grad, "\(name) got no gradient") }
     }
+
+    /// A tied CTC head scores frames against the LLM's embeddings (frozen, no gradient), trains its
+    /// blank row and bias, and says what it needs when the embeddings are missing.
+    func testTiedCTCHeadUsesTheTokenEmbeddings() throws {
+        let config = S2TConfig.tiny(vocabSize: 12, tiedCTCHead: true)
+        let model = try S2TModel(config, seed: 5)
+        XCTAssertNil(model.ctcHead)
+        XCTAssertEqual(model.parameterCount, try S2TModel(S2TConfig.tiny(vocabSize: 12), seed: 5).parameterCount - 12 * config.llmDim,
+                       "only the blank row and the bias remain of the head")
+        var rng = SeededRandom(seed: 6)
+        let states = Tensor.randn([2, 20, config.encoderDim], rng: &rng)
+        let embeddings = Tensor.randn([12, config.llmDim], std: 0.5, rng: &rng)
+        XCTAssertThrowsError(try model(states, lengths: [20, 14])) { XCTAssertTrue("\($0)".contains("token embeddings")) }
+        let output = try model(states, lengths: [20, 14], tokenEmbeddings: embeddings)
+        XCTAssertEqual(output.ctcLogits.shape, [2, 10, 13])
+        try model.ctcLoss(output, transcripts: [[1, 4, 4, 7], [2, 9]]).backward()
+        XCTAssertNil(embeddings.grad, "the LLM's embeddings stay frozen")
+        XCTAssertNotNil(model.ctcBlank?.grad)
+        XCTAssertNotNil(model.ctcBias?.grad)
+    }
 }

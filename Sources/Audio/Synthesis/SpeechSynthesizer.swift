@@ -70,7 +70,7 @@ public struct SpeechSynthesizer: Sendable {
             let errors = try run("text2wave", ["-eval", "(voice_\(voice.name))", "-o", temporary.path], input: cleaned, timeout: timeout,
                                  keepErrors: true)
             if !FileManager.default.fileExists(atPath: temporary.path), errors.contains("unbound variable") {
-                throw SynthesisError.unknownVoice(voice.description, reason: "Festival has no voice '\(voice.name)' (install festvox-kdlpc16k for ked_diphone)")
+                throw SynthesisError.unknownVoice(voice.description, reason: "Festival has no voice '\(voice.name)' (install festvox-kdlpc16k for ked_diphone, festvox-kallpc16k for kal_diphone)")
             }
         }
         guard FileManager.default.fileExists(atPath: temporary.path) else {

@@ -91,7 +91,7 @@ public enum SynthesisError: Error, CustomStringConvertible, LocalizedError, Equa
     public var description: String {
         switch self {
         case .missingProgram(let program):
-            let package = ["flite": "flite", "text2wave": "festival festvox-kdlpc16k"][program] ?? "espeak-ng"
+            let package = ["flite": "flite", "text2wave": "festival festvox-kdlpc16k festvox-kallpc16k"][program] ?? "espeak-ng"
             return "\(program) is not installed (not found on PATH): install it with `sudo apt-get install \(package)`"
         case .unknownVoice(let voice, let reason):
             return "unknown voice '\(voice)': \(reason). Use flite voices (`flite -lv` lists them: kal, awb, rms, slt), espeak-ng English variants such as espeak:en-us+f3 (`espeak-ng --voices=en`) or festival:ked_diphone"

@@ -38,16 +38,7 @@ public enum TrainingCheckpoint {
     /// Reads a checkpoint and, only when every part of it fits, copies its values into `parameters`
     /// and `optimizer`; returns the rest for the job to restore. A damaged or foreign file changes nothing.
     public static func load(parameters: [(String, Tensor)], optimizer: Optimizer, from url: URL) throws -> Contents {
-        let file: SafetensorsFile
-        do { file = try Safetensors.read(url) } catch {
-            throw TrainingError("\(url.path) cannot be read (\(error)): the checkpoint is damaged — delete it to start the run over")
-        }
-        guard file.metadata["format"] == formatTag else {
-            throw TrainingError("\(url.path) is not an EchoX training state (no '\(formatTag)' tag): pass a checkpoint written by `train`, or delete it to start over")
-        }
-        guard let step = file.metadata["step"].flatMap({ Int($0) }), step >= 0 else {
-            throw TrainingError("\(url.path) lacks its step: the file is damaged; delete it to start over")
-        }
+        let (file, step) = try open(url)
         var generators: [String: SeededRandom] = [:]
         var fields: [String: String] = [:]
         for (key, value) in file.metadata {
@@ -83,5 +74,28 @@ public enum TrainingCheckpoint {
         try optimizer.load(OptimizerState(stepCount: step, tensors: optimizerTensors))
         for (name, p) in parameters { p.data.update(from: values[name]!.data, count: p.count) }
         return Contents(step: step, generators: generators, fields: fields)
+    }
+
+    /// The trained parameters of a checkpoint by path (without `param.`), for using what a run learned.
+    public static func parameters(in url: URL) throws -> (step: Int, values: [String: Tensor]) {
+        let (file, step) = try open(url)
+        var values: [String: Tensor] = [:]
+        for name in file.names where name.hasPrefix("param.") { values[String(name.dropFirst(6))] = try file.tensor(named: name) }
+        return (step, values)
+    }
+
+    /// The file and its step, once it is known to be a training state.
+    private static func open(_ url: URL) throws -> (SafetensorsFile, Int) {
+        let file: SafetensorsFile
+        do { file = try Safetensors.read(url) } catch {
+            throw TrainingError("\(url.path) cannot be read (\(error)): the checkpoint is damaged — delete it to start the run over")
+        }
+        guard file.metadata["format"] == formatTag else {
+            throw TrainingError("\(url.path) is not an EchoX training state (no '\(formatTag)' tag): pass a checkpoint written by `train`, or delete it to start over")
+        }
+        guard let step = file.metadata["step"].flatMap({ Int($0) }), step >= 0 else {
+            throw TrainingError("\(url.path) lacks its step: the file is damaged; delete it to start over")
+        }
+        return (file, step)
     }
 }

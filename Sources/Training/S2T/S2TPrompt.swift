@@ -27,6 +27,11 @@ public struct S2TPrompt: Sendable {
         tokenizer.encode(text + template.endOfTurn, allowSpecial: true).map(Int32.init)
     }
 
+    /// The target ids of a generated answer: its tokens, and the end of the turn when it ended there.
+    public func answer(tokens: [Int], ended: Bool) -> [Int32] {
+        tokens.map(Int32.init) + (ended ? tokenizer.encode(template.endOfTurn, allowSpecial: true).map(Int32.init) : [])
+    }
+
     /// Token ids of a transcript (the CTC target: plain text, no special tokens).
     public func transcript(_ text: String) -> [Int32] {
         tokenizer.encode(text, allowSpecial: false).map(Int32.init)

@@ -70,7 +70,7 @@ public final class S2TTask: GradientTask {
         for (b, item) in items.enumerated() {
             item.states.withUnsafeBufferPointer { (states.data + b * longest * e).update(from: $0.baseAddress!, count: item.frames * e) }
         }
-        let output = try speech(states, lengths: items.map(\.frames))
+        let output = try speech(states, lengths: items.map(\.frames), tokenEmbeddings: llm.embedding.weight)
         let ctc = try speech.ctcLoss(output, transcripts: items.map(\.transcript))
 
         // Each item's input: prefix, its speech embeddings, suffix, answer but its last token; the
@@ -88,15 +88,18 @@ public final class S2TTask: GradientTask {
         let length = rows.map { $0.shape[1] }.max()!
         let inputs = Tensor.concat(rows.map { $0.shape[1] < length ? $0.padded(axis: 1, before: 0, after: length - $0.shape[1]) : $0 }, axis: 0)
         let flatTargets = targets.flatMap { $0 + Array(repeating: -100, count: length - $0.count) }
-        let logits = llm.logits(embeddings: inputs)                                  // [B, L, V]
-        let ce = logits.crossEntropy(targets: flatTargets)
+        // The LM head only at the answer's positions: [N, V] for the N answer tokens of the batch.
+        let answerRows = flatTargets.indices.filter { flatTargets[$0] != -100 }
+        let hidden = llm.hiddenStates(embeddings: inputs).reshaped([items.count * length, c])
+        let logits = llm.logits(hidden: hidden.indexSelect(axis: 0, answerRows))
+        let ce = logits.crossEntropy(targets: answerRows.map { flatTargets[$0] })
         let total = ce + ctc * ctcWeight
         let decode = self.decode, vocab = llm.config.vocabSize
+        let firstCount = items[0].answer.count
         return TaskLoss(total: total, terms: ["ce": Double(ce.item), "ctc": Double(ctc.item)],
                         tokens: items.reduce(0) { $0 + $1.answer.count }) {
             // The first item: what was said, the answer it should give, what the model predicts there.
-            let first = targets[0]
-            let predicted = first.indices.filter { first[$0] != -100 }.map {
+            let predicted = (0..<firstCount).map {
                 Int32(Sampler.argmax(UnsafeBufferPointer(start: logits.data + $0 * vocab, count: vocab)))
             }
             let show = { (ids: [Int32]) in decode?(ids) ?? ids.map(String.init).joined(separator: " ") }

@@ -6,6 +6,7 @@ extension CommandRegistry {
         registry.registerLoader(UnitsCommands.loader)
         registry.registerLoader(UnitsTraining.loader)
         registry.registerLoader(ShellTraining.runLoader)
+        registry.registerLoader(S2TTraining.loader)
         registry.register(DataCommand())
         registry.register(ChatCommand())
         registry.register(ModelCommand())
@@ -15,6 +16,7 @@ extension CommandRegistry {
         registry.register(PlayCommand())
         registry.register(TranscribeCommand())
         registry.register(EvalCommand())
+        registry.register(AskCommand())
         (registry.command(named: "plot") as? PlotCommand)?.register(UnitsPlot.kind)
         return registry
     }

@@ -76,5 +76,6 @@ public enum JobBuilders {
     public static let all: [String: Builder] = [
         "lm": LanguageModelCommands.rebuild,
         "units": UnitsTraining.rebuild,
+        "s2t": S2TTraining.rebuild,
     ]
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Models
 import Tokenizers
 
 /// The text LLM answering questions as the spoken-QA protocol asks: one user turn in its chat template
@@ -19,9 +18,9 @@ public final class TextAnswerer {
 
     public init(generator: LlamaGenerator, name: String, maxTokens: Int = 48, batch: Int = 16) throws {
         guard let template = generator.tokenizer.chatTemplate else {
-            throw EvaluationError("the model \(name) has no chat template (ChatML or Llama 3), so it cannot be asked questions; use a chat model such as smollm2")
+            throw TextAnswererError("the model \(name) has no chat template (ChatML or Llama 3), so it cannot be asked questions; use a chat model such as smollm2")
         }
-        guard maxTokens >= 1, batch >= 1 else { throw EvaluationError("max tokens and batch must be at least 1; got \(maxTokens) and \(batch)") }
+        guard maxTokens >= 1, batch >= 1 else { throw TextAnswererError("max tokens and batch must be at least 1; got \(maxTokens) and \(batch)") }
         // ChatML without a prompt of its own gets SmolLM2's, as `chat` does.
         if case .chatML(let prompt) = template {
             let system = prompt ?? ChatTemplate.smolLMSystemPrompt
@@ -59,15 +58,22 @@ public final class TextAnswerer {
                        finished: (Int, GenerationResult) throws -> Void) throws -> Bool {
         let capacity = longest + maxTokens
         guard capacity <= generator.engine.config.contextLength else {
-            throw EvaluationError("a prompt of \(longest) tokens plus \(maxTokens) new ones exceeds the model's context of \(generator.engine.config.contextLength)")
+            throw TextAnswererError("a prompt of \(longest) tokens plus \(maxTokens) new ones exceeds the model's context of \(generator.engine.config.contextLength)")
         }
         let batcher = try BatchGenerator(generator: generator, slots: max(1, min(batch, count)), capacity: capacity)
         return try batcher.generate(count: count, prefix: sharedPrefix, prompt: { i in
             let tokens = prompt(try question(i))
             guard tokens.count <= longest else {
-                throw EvaluationError("question \(i + 1) makes a prompt of \(tokens.count) tokens, more than the \(longest) planned for")
+                throw TextAnswererError("question \(i + 1) makes a prompt of \(tokens.count) tokens, more than the \(longest) planned for")
             }
             return tokens
         }, options: options, shouldStop: shouldStop, finished: finished)
     }
+}
+
+/// Why questions cannot be asked; the message says what to change.
+public struct TextAnswererError: Error, CustomStringConvertible, LocalizedError {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+    public var errorDescription: String? { description }
 }

@@ -1,0 +1,160 @@
+import Audio
+import Foundation
+import Models
+import NN
+import Tensor
+import Training
+
+/// A trained S2T run answering spoken questions in text at engine speed: Whisper encodes the
+/// question, the run's speech adapter turns the states into LLM embeddings, and the inference engine,
+/// with the run's LoRA applied, decodes the answer greedily after the chat prompt around them.
+public final class S2TAnswerer: SpokenAnswerer {
+    public let run: URL
+    public let recipe: S2TRecipe
+    public let step: Int
+    public let whisper: WhisperModel
+    public let speech: S2TModel
+    public let generator: LlamaGenerator
+    public let prompt: S2TPrompt
+    public let maxTokens: Int
+    /// The LLM's token embeddings [V, C] for a tied CTC head (nil when untied).
+    private let tokenEmbeddings: Tensor?
+    /// The system turn and the user turn's start, prefilled once and kept in the cache.
+    private let prefixLength: Int
+    private var prefixReady = false
+
+    public var name: String { "\(run.lastPathComponent) (s2t, step \(step))" }
+    public var speaks: Bool { false }
+
+    /// Loads the run's recipe and checkpoint; the models must be in the cache (the error names the command).
+    public init(run: URL, maxTokens: Int? = nil) throws {
+        guard S2TRun.isRun(run) else {
+            throw EvaluationError("\(run.path) is not an S2T run (no \(S2TRun.recipeFileName)): train one with `echox train s2t --preset tiny --run DIR`")
+        }
+        let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
+        guard FileManager.default.fileExists(atPath: checkpoint.path) else {
+            throw EvaluationError("the run \(run.lastPathComponent) has no checkpoint yet: train it (`echox train s2t --run \(run.path)`) first")
+        }
+        self.run = run
+        recipe = try S2TRecipe.read(run.appendingPathComponent(S2TRun.recipeFileName))
+        let stage = try S2TStage(recipe: recipe, fetch: false)
+        whisper = stage.whisper
+        generator = stage.generator
+        prompt = stage.prompt
+        self.maxTokens = maxTokens ?? recipe.answerTokens
+        let (step, values) = try TrainingCheckpoint.parameters(in: checkpoint)
+        self.step = step
+        speech = try S2TModel(stage.speechConfig, seed: recipe.seed)
+        try Self.load(values, into: speech, prefix: "speech.", run: run)
+        speech.eval()
+        let c = generator.engine.config
+        tokenEmbeddings = speech.config.tiedCTCHead ? Tensor(generator.engine.embeddingMatrix(), shape: [c.vocabSize, c.dim]) : nil
+        try generator.engine.apply(lora: try Self.lora(values, recipe: recipe, layers: generator.engine.config.layers, run: run))
+        prefixLength = prompt.prefix.count
+    }
+
+    // MARK: - Answering
+
+    /// The speech embeddings [K, C] of a question (any sample rate), after checking it is a usable recording.
+    public func embeddings(of clip: AudioClip, source: String = "the question") throws -> (values: [Float], count: Int) {
+        try Self.check(clip, source: source)
+        let samples = try clip.resampled(to: 16_000).samples
+        let output = try whisper.encode(try whisper.logMel(samples), keepLayers: false)
+        return try Autograd.noGrad {
+            let states = Tensor(output.final, shape: [1, output.positions, output.width])
+            let out = try speech(states, lengths: [output.positions], tokenEmbeddings: tokenEmbeddings)
+            let k = out.lengths[0], c = speech.config.llmDim
+            return (Array(UnsafeBufferPointer(start: out.embeddings.data, count: k * c)), k)
+        }
+    }
+
+    /// Answers one spoken question, streaming the text through `onText` (false stops).
+    public func answer(_ clip: AudioClip, source: String = "the question", onText: (String) -> Bool = { _ in true }) throws -> GenerationResult {
+        let speechRows = try embeddings(of: clip, source: source).values
+        return try decode(onText: onText) { try generator.engine.prefill(embeddings: speechRows) }
+    }
+
+    /// Answers a typed question with the same LLM and LoRA (the question's tokens in place of speech).
+    public func answer(text: String, onText: (String) -> Bool = { _ in true }) throws -> GenerationResult {
+        let tokens = prompt.transcript(text).map(Int.init)
+        guard !tokens.isEmpty else { throw EvaluationError("the question text is empty") }
+        return try decode(onText: onText) { try generator.engine.prefill(tokens) }
+    }
+
+    public func answer(_ questions: [AudioClip], speak: Bool) throws -> [SpokenAnswer] {
+        try questions.map { SpokenAnswer(text: try answer($0).text) }
+    }
+
+    /// Rewinds to the kept prefix, appends the question and the suffix, and decodes greedily.
+    private func decode(onText: (String) -> Bool, question: () throws -> Void) throws -> GenerationResult {
+        let engine = generator.engine
+        if prefixReady { engine.rewind(to: prefixLength) } else {
+            engine.reset()
+            try engine.prefill(prompt.prefix.map(Int.init))
+            prefixReady = true
+        }
+        let options = GenerationOptions(maxTokens: maxTokens, sampling: .greedy)
+        return try generator.generate(prefilling: {
+            try question()
+            return try engine.prefill(prompt.suffix.map(Int.init))
+        }, options: options, onText: onText)
+    }
+
+    // MARK: - Checks
+
+    /// Questions longer than Whisper's window are refused (the encoder sees 30 s at most).
+    public static let longestQuestion = 30.0
+
+    /// Throws a clear error for a recording that cannot be a spoken question.
+    public static func check(_ clip: AudioClip, source: String) throws {
+        guard !clip.samples.isEmpty, clip.sampleRate > 0 else {
+            throw EvaluationError("\(source) has no audio (0 samples): record or synthesise the question again")
+        }
+        guard clip.duration >= 0.1 else {
+            throw EvaluationError(String(format: "%@ lasts %.3f s, too short to hold a question: give at least 0.1 s of speech", source, clip.duration))
+        }
+        guard clip.duration <= longestQuestion else {
+            throw EvaluationError(String(format: "%@ lasts %.1f s; a spoken question must be at most %.0f s (Whisper's window): cut it to the question", source, clip.duration, longestQuestion))
+        }
+        var peak: Float = 0, power = 0.0
+        for s in clip.samples {
+            guard s.isFinite else { throw EvaluationError("\(source) holds samples that are not numbers: the file is damaged") }
+            peak = max(peak, abs(s)); power += Double(s) * Double(s)
+        }
+        let rms = (power / Double(clip.samples.count)).squareRoot()
+        guard peak > 1e-3, rms > 1e-4 else {
+            throw EvaluationError(String(format: "%@ is silent (peak %.5f): check the microphone or the file, and record the question again", source, peak))
+        }
+    }
+
+    // MARK: - Weights
+
+    /// Copies the checkpoint's `prefix`-named tensors into `module`'s parameters (all must be there).
+    static func load(_ values: [String: Tensor], into module: Module, prefix: String, run: URL) throws {
+        for (name, parameter) in module.namedParameters {
+            guard let value = values[prefix + name], value.shape == parameter.shape else {
+                throw EvaluationError("the checkpoint of \(run.lastPathComponent) lacks \(prefix + name) (or has another shape): it was not written by an S2T run of this recipe — train the run again")
+            }
+            parameter.data.update(from: value.data, count: parameter.count)
+        }
+    }
+
+    /// The LoRA adapters of the checkpoint for the inference engine.
+    static func lora(_ values: [String: Tensor], recipe: S2TRecipe, layers: Int, run: URL) throws -> LlamaLoRAWeights {
+        let paths: [LlamaProjection: String] = [.q: "attention.wq", .k: "attention.wk", .v: "attention.wv", .o: "attention.wo",
+                                                .gate: "mlp.gate", .up: "mlp.up", .down: "mlp.down"]
+        let targets = recipe.loraTargets.compactMap(LlamaProjection.init(rawValue:))
+        let scale = recipe.loraAlpha / Float(recipe.loraRank)
+        return LlamaLoRAWeights(layers: try (0..<layers).map { layer in
+            var adapters: [LlamaProjection: LlamaLoRAWeights.Adapter] = [:]
+            for projection in targets {
+                let base = "llm.layers.\(layer).\(paths[projection]!).lora."
+                guard let a = values[base + "a"], let b = values[base + "b"] else {
+                    throw EvaluationError("the checkpoint of \(run.lastPathComponent) lacks the LoRA adapter \(base)a/b: train the run again")
+                }
+                adapters[projection] = try LlamaLoRAWeights.Adapter(a: a.scalars, b: b.scalars, rank: recipe.loraRank, scale: scale)
+            }
+            return adapters
+        })
+    }
+}

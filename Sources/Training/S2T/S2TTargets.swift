@@ -1,0 +1,66 @@
+import Foundation
+import Models
+
+/// The answers the S2T stage learns to give: the text LLM's own greedy answer to each question's
+/// text, asked as the spoken-QA evaluation asks it (`TextAnswerer`), so the speech model learns to
+/// answer as the text model does. Made once, many questions decoded together, and kept in a JSONL
+/// file beside the corpus (a line per question, appended as each is done, so a stopped build resumes).
+public struct S2TTargets {
+    /// One question's answer.
+    public struct Target: Codable, Equatable, Sendable {
+        public var id: String
+        public var question: String
+        public var answer: String
+        /// The answer's token ids, as generated (without the end-of-turn token).
+        public var tokens: [Int]
+        /// Whether the answer ended with the end of the turn (else it was cut at the length limit).
+        public var ended: Bool
+    }
+
+    public let file: URL
+
+    public init(file: URL) { self.file = file }
+
+    /// The targets already in the file, by question id (a damaged last line, from a kill mid-write, is dropped).
+    public func read() -> [String: Target] {
+        guard let data = FileManager.default.contents(atPath: file.path) else { return [:] }
+        var out: [String: Target] = [:]
+        for line in data.split(separator: UInt8(ascii: "\n")) {
+            if let target = try? JSONDecoder().decode(Target.self, from: Data(line)) { out[target.id] = target }
+        }
+        return out
+    }
+
+    /// Answers every question not in the file yet and returns all targets by id.
+    public func make(questions: [CorpusText], answerer: TextAnswerer, progress: (String) -> Void = { _ in }) throws -> [String: Target] {
+        var targets = read()
+        let missing = questions.filter { targets[$0.id] == nil }
+        guard !missing.isEmpty else { return targets }
+        // Rewrite what was read (dropping a torn line), then append.
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var kept = Data()
+        for target in targets.values.sorted(by: { $0.id < $1.id }) { kept += try encoder.encode(target) + Data("\n".utf8) }
+        try kept.write(to: file, options: .atomic)
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+
+        let longest = missing.map { answerer.prompt($0.text).count }.max() ?? 1
+        let start = Date()
+        var done = 0
+        _ = try answerer.answer(count: missing.count, longest: longest, question: { missing[$0].text }, shouldStop: { false }) { i, result in
+            let target = Target(id: missing[i].id, question: missing[i].text, answer: result.text, tokens: result.tokens,
+                                ended: result.stoppedBy == .stopToken)
+            try handle.write(contentsOf: try encoder.encode(target) + Data("\n".utf8))
+            targets[target.id] = target
+            done += 1
+            if done % 50 == 0 || done == missing.count {
+                let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-3)
+                progress(String(format: "answers: %d/%d questions (%.1f/s)", done, missing.count, rate))
+            }
+        }
+        return targets
+    }
+}
