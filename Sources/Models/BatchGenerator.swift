@@ -59,7 +59,10 @@ public final class BatchGenerator {
         let clock = ContinuousClock()
         var active: [Int: Sequence] = [:]   // by slot
         var nextPrompt = 0
-        if prefix != self.prefix || (prefixEngine == nil && !prefix.isEmpty) {
+        // The slots answer with the generator's LoRA adapters, as they are now.
+        let lora = generator.engine.lora
+        for e in engines where e.lora != lora { e.lora = lora }
+        if prefix != self.prefix || (prefixEngine == nil && !prefix.isEmpty) || prefixEngine?.lora != lora {
             prefixEngine = nil
             self.prefix = prefix
             if !prefix.isEmpty {

@@ -9,8 +9,8 @@ extension LlamaInference {
     ///
     /// Decoding one token reads every weight once, so it is bound by memory bandwidth; reading each
     /// weight row once for several sequences multiplies the tokens per second. The engines must be
-    /// distinct and read the same weights (`init(sharingWeightsOf:capacity:)`); each one's logits are
-    /// bit for bit those of `step(_:)` on it alone.
+    /// distinct and read the same weights (`init(sharingWeightsOf:capacity:)`); each adds its own LoRA
+    /// adapters, if any, and its logits are bit for bit those of `step(_:)` on it alone.
     public static func step(_ engines: [LlamaInference], tokens: [Int]) throws {
         guard engines.count == tokens.count else {
             throw LlamaError.badInput("a batch step needs one token per engine; got \(tokens.count) tokens for \(engines.count) engines")
@@ -31,11 +31,14 @@ extension LlamaInference {
     }
 
     /// Replaces this engine's cache with the first `count` positions of `other`'s (which reads the
-    /// same weights): a prompt prefix prefilled once serves many sequences, with the keys and values
-    /// prefilling it here would give.
+    /// same weights and LoRA adapters): a prompt prefix prefilled once serves many sequences, with the
+    /// keys and values prefilling it here would give.
     public func copyPositions(_ count: Int, from other: LlamaInference) throws {
         guard sharesWeights(with: other) else {
             throw LlamaError.badInput("the cache of an engine with other weights cannot be copied; make the engines with LlamaInference(sharingWeightsOf:)")
+        }
+        guard lora == other.lora else {
+            throw LlamaError.badInput("the cache was made with other LoRA adapters; apply the same ones (apply(lora:) or removeLoRA()) to both engines")
         }
         guard count >= 0, count <= other.position, count <= capacity else {
             throw LlamaError.badInput("cannot copy \(count) positions: the source holds \(other.position), this cache \(capacity)")

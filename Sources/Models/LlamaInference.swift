@@ -23,7 +23,10 @@ public final class LlamaInference {
     /// Positions already in the KV cache (the next token's position).
     public internal(set) var position = 0
 
-    let blocks: [LlamaInferenceBlock]
+    var blocks: [LlamaInferenceBlock]
+    /// LoRA adapters added after the projections they name (see `apply(lora:)`); nil: the base model.
+    public internal(set) var lora: LlamaLoRAWeights?
+    var baseBlocks: [LlamaInferenceBlock]?
     let embedding: QuantizedMatrix       // [V, C]
     let outputNorm: [Float]              // [C]
     let output: QuantizedMatrix          // [V, C] (the embedding when tied)
@@ -82,13 +85,14 @@ public final class LlamaInference {
     }
 
     /// An engine with its own KV cache of `capacity` positions (default: `other`'s) and its own
-    /// buffers, reading `other`'s weights: one of the sequences of a batch (see `step(_:tokens:)`).
+    /// buffers, reading `other`'s weights and LoRA adapters: one of the sequences of a batch (see `step(_:tokens:)`).
     public convenience init(sharingWeightsOf other: LlamaInference, capacity: Int? = nil) throws {
         let c = other.config
         let positions = max(1, min(capacity ?? other.capacity, c.contextLength))
         try LlamaInference.checkCacheFits(c, capacity: positions)
         self.init(config: c, capacity: positions, blocks: other.blocks, embedding: other.embedding,
                   outputNorm: other.outputNorm, output: other.output)
+        lora = other.lora
     }
 
     /// Allocates the KV cache and the decode buffers around loaded weights.
@@ -207,6 +211,9 @@ public final class LlamaInference {
             // Query, key and value projections (key and value straight into the cache), biases, rotation.
             QuantizedMatrix.matvec(batch: xbs, [(b.wq, qs), (b.wk, kRows), (b.wv, vRows)])
             for (i, e) in engines.enumerated() {
+                e.addLoRA(.q, layer: l, e.xb, into: e.q)
+                e.addLoRA(.k, layer: l, e.xb, into: kRows[i])
+                e.addLoRA(.v, layer: l, e.xb, into: vRows[i])
                 if let bias = b.qkvBias {
                     bias.withUnsafeBufferPointer { p in
                         LlamaKernels.add(p.baseAddress!, into: e.q, count: qw)
@@ -222,14 +229,22 @@ public final class LlamaInference {
             // Output projection into the residual stream.
             QuantizedMatrix.matvec(batch: atts, [(b.wo, xb2s)])
             for e in engines {
+                e.addLoRA(.o, layer: l, e.att, into: e.xb2)
                 LlamaKernels.add(e.xb2, into: e.x, count: c.dim)
                 LlamaKernels.rmsNorm(e.x, weight: b.mlpNorm, eps: c.normEps, count: c.dim, into: e.xb)
             }
             // Feed-forward: SwiGLU(gate, up), down projection, residual.
             QuantizedMatrix.matvec(batch: xbs, [(b.gate, hbOut), (b.up, hb2Out)])
-            for e in engines { LlamaKernels.swiglu(e.hb, e.hb2, count: c.ffnDim) }
+            for e in engines {
+                e.addLoRA(.gate, layer: l, e.xb, into: e.hb)
+                e.addLoRA(.up, layer: l, e.xb, into: e.hb2)
+                LlamaKernels.swiglu(e.hb, e.hb2, count: c.ffnDim)
+            }
             QuantizedMatrix.matvec(batch: hbs, [(b.down, xb2s)])
-            for e in engines { LlamaKernels.add(e.xb2, into: e.x, count: c.dim) }
+            for e in engines {
+                e.addLoRA(.down, layer: l, e.hb, into: e.xb2)
+                LlamaKernels.add(e.xb2, into: e.x, count: c.dim)
+            }
         }
         // Final norm and the output head.
         for e in engines { LlamaKernels.rmsNorm(e.x, weight: e.outputNorm, eps: c.normEps, count: c.dim, into: e.hiddenBuffer) }

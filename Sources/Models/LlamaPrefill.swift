@@ -108,6 +108,9 @@ extension LlamaInference {
             let ks = keys + (l * capacity + pos) * kvw, vs = values + (l * capacity + pos) * kvw
             norm(b.attentionNorm)
             project([b.wq, b.wk, b.wv], xb, lda: c.dim, n: n, into: qkv)
+            addLoRA(.q, layer: l, xb, lda: c.dim, n: n, into: qkv, ldy: qkvw)
+            addLoRA(.k, layer: l, xb, lda: c.dim, n: n, into: qkv + qw, ldy: qkvw)
+            addLoRA(.v, layer: l, xb, lda: c.dim, n: n, into: qkv + qw + kvw, ldy: qkvw)
             pool.chunks(n, minChunk: max(1, 16_384 / qkvw)) { i0, i1 in
                 for i in i0..<i1 {
                     let row = qkv + i * qkvw
@@ -123,12 +126,16 @@ extension LlamaInference {
             let residual = xs + first * c.dim
             attendMany(layer: l, queries: qkv + first * qkvw, stride: qkvw, from: pos + first, n: m, into: atts)
             project([b.wo], atts, lda: qw, n: m, into: residual, accumulate: true)
+            addLoRA(.o, layer: l, atts, lda: qw, n: m, into: residual, ldy: c.dim)
             norm(b.mlpNorm, from: first)
             project([b.gate, b.up], xb, lda: c.dim, n: m, into: h)
+            addLoRA(.gate, layer: l, xb, lda: c.dim, n: m, into: h, ldy: 2 * f)
+            addLoRA(.up, layer: l, xb, lda: c.dim, n: m, into: h + f, ldy: 2 * f)
             pool.chunks(m, minChunk: max(1, 8192 / f)) { i0, i1 in
                 for i in i0..<i1 { LlamaKernels.swiglu(h + i * 2 * f, h + i * 2 * f + f, count: f) }
             }
             project([b.down], h, lda: 2 * f, n: m, into: residual, accumulate: true)
+            addLoRA(.down, layer: l, h, lda: 2 * f, n: m, into: residual, ldy: c.dim)
         }
         position += n
     }
