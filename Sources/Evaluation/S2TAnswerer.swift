@@ -19,9 +19,12 @@ public final class S2TAnswerer: SpokenAnswerer {
     public let maxTokens: Int
     /// The LLM's token embeddings [V, C] for a tied CTC head (nil when untied).
     private let tokenEmbeddings: Tensor?
-    /// The system turn and the user turn's start, prefilled once and kept in the cache.
+    /// The system turn and the user turn's start, prefilled when the run is loaded (before any
+    /// question arrives) and kept in the cache.
     private let prefixLength: Int
-    private var prefixReady = false
+
+    /// Seconds of each part of the last answer before its first token (`whisper`, `adapter`, `prompt`).
+    public private(set) var lastTimings: [(String, Double)] = []
 
     public var name: String { "\(run.lastPathComponent) (s2t, step \(step))" }
     public var speaks: Bool { false }
@@ -51,6 +54,8 @@ public final class S2TAnswerer: SpokenAnswerer {
         tokenEmbeddings = speech.config.tiedCTCHead ? Tensor(generator.engine.embeddingMatrix(), shape: [c.vocabSize, c.dim]) : nil
         try generator.engine.apply(lora: try Self.lora(values, recipe: recipe, layers: generator.engine.config.layers, run: run))
         prefixLength = prompt.prefix.count
+        generator.engine.reset()
+        if !prompt.prefix.isEmpty { try generator.engine.prefill(prompt.prefix.map(Int.init)) }
     }
 
     // MARK: - Answering
@@ -58,8 +63,11 @@ public final class S2TAnswerer: SpokenAnswerer {
     /// The speech embeddings [K, C] of a question (any sample rate), after checking it is a usable recording.
     public func embeddings(of clip: AudioClip, source: String = "the question") throws -> (values: [Float], count: Int) {
         try Self.check(clip, source: source)
+        let clock = ContinuousClock(), start = clock.now
         let samples = try clip.resampled(to: 16_000).samples
         let output = try whisper.encode(try whisper.logMel(samples), keepLayers: false)
+        let encoded = clock.now
+        defer { lastTimings = [("whisper", (encoded - start).inSeconds), ("adapter", (clock.now - encoded).inSeconds)] }
         return try Autograd.noGrad {
             let states = Tensor(output.final, shape: [1, output.positions, output.width])
             let out = try speech(states, lengths: [output.positions], tokenEmbeddings: tokenEmbeddings)
@@ -78,6 +86,7 @@ public final class S2TAnswerer: SpokenAnswerer {
     public func answer(text: String, onText: (String) -> Bool = { _ in true }) throws -> GenerationResult {
         let tokens = prompt.transcript(text).map(Int.init)
         guard !tokens.isEmpty else { throw EvaluationError("the question text is empty") }
+        lastTimings = []
         return try decode(onText: onText) { try generator.engine.prefill(tokens) }
     }
 
@@ -88,16 +97,14 @@ public final class S2TAnswerer: SpokenAnswerer {
     /// Rewinds to the kept prefix, appends the question and the suffix, and decodes greedily.
     private func decode(onText: (String) -> Bool, question: () throws -> Void) throws -> GenerationResult {
         let engine = generator.engine
-        if prefixReady { engine.rewind(to: prefixLength) } else {
-            engine.reset()
-            try engine.prefill(prompt.prefix.map(Int.init))
-            prefixReady = true
-        }
+        engine.rewind(to: prefixLength)
         let options = GenerationOptions(maxTokens: maxTokens, sampling: .greedy)
-        return try generator.generate(prefilling: {
+        let result = try generator.generate(prefilling: {
             try question()
             return try engine.prefill(prompt.suffix.map(Int.init))
         }, options: options, onText: onText)
+        lastTimings.append(("prompt", result.prefillSeconds))
+        return result
     }
 
     // MARK: - Checks

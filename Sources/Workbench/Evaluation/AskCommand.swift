@@ -54,8 +54,9 @@ public final class AskCommand: WorkbenchCommand {
         context.state.lastOutputs["text"] = result.text
         let total = (clock.now - start).inSeconds
         let firstSeconds = first?.inSeconds ?? total
-        context.print(String(format: "(%d tokens; first token %.3f s after the %@, all in %.2f s)", result.tokens.count, firstSeconds,
-                             clip == nil ? "question" : "end of the audio", total))
+        let parts = answerer.lastTimings.map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", ")
+        context.print(String(format: "(%d tokens; first token %.3f s after the %@ [%@ s], all in %.2f s)", result.tokens.count, firstSeconds,
+                             clip == nil ? "question" : "end of the audio", parts, total))
         return CommandResult(wasInterrupted: result.stoppedBy == .callback)
     }
 
