@@ -4,33 +4,6 @@ import XCTest
 /// A training process killed with SIGKILL, then resumed, ends exactly where an uninterrupted one does:
 /// the same metrics.jsonl lines and the same final parameters, with dropout on.
 final class KillResumeTests: XCTestCase {
-    /// Starts echox with `arguments` and `input`, and kills it with SIGKILL once `file` has `lines` lines.
-    func runAndKill(_ arguments: [String], input: String, home: URL, directory: URL, file: URL, lines: Int) throws {
-        let process = Process()
-        process.executableURL = try EchoxRunner.binary()
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["ECHOX_HOME"] = home.path
-        process.environment = environment
-        process.currentDirectoryURL = directory
-        let stdin = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(300)
-        while process.isRunning && Date() < deadline {
-            let count = (try? String(contentsOf: file, encoding: .utf8))?.split(separator: "\n").count ?? 0
-            if count >= lines { kill(process.processIdentifier, SIGKILL); break }
-            usleep(2_000)
-        }
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the process was killed before it finished")
-        XCTAssertEqual(process.terminationStatus, SIGKILL)
-    }
-
     func metrics(_ url: URL) throws -> [Substring] {
         try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
     }
@@ -92,5 +65,34 @@ final class KillResumeTests: XCTestCase {
             let b = try Data(contentsOf: root.appendingPathComponent("killed/\(name)"))
             XCTAssertEqual(a, b, "\(name) differs from the uninterrupted run")
         }
+    }
+}
+
+extension XCTestCase {
+    /// Starts echox with `arguments` and `input`, and kills it with SIGKILL once `file` has `lines` lines.
+    func runAndKill(_ arguments: [String], input: String, home: URL, directory: URL, file: URL, lines: Int) throws {
+        let process = Process()
+        process.executableURL = try EchoxRunner.binary()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["ECHOX_HOME"] = home.path
+        process.environment = environment
+        process.currentDirectoryURL = directory
+        let stdin = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(300)
+        while process.isRunning && Date() < deadline {
+            let count = (try? String(contentsOf: file, encoding: .utf8))?.split(separator: "\n").count ?? 0
+            if count >= lines { kill(process.processIdentifier, SIGKILL); break }
+            usleep(2_000)
+        }
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the process was killed before it finished")
+        XCTAssertEqual(process.terminationStatus, SIGKILL)
     }
 }

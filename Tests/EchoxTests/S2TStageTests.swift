@@ -83,7 +83,7 @@ final class S2TStageTests: XCTestCase {
         let cases: [(String, String)] = [
             (corrupt.path, "corrupt.wav"),
             (try wav("silent.wav", samples: Array(repeating: 0, count: 48_000)), "silent"),
-            (try wav("empty.wav", samples: []), "no audio"),
+            (try wav("empty.wav", samples: []), "no samples"),
             (try wav("long.wav", samples: (0..<(600 * 8_000)).map { Int16(truncatingIfNeeded: $0 &* 7919 % 20_000 - 10_000) }, rate: 8_000), "at most 30 s"),
             (root.appendingPathComponent("missing.wav").path, "missing.wav"),
         ]
@@ -108,7 +108,7 @@ final class S2TStageTests: XCTestCase {
         let (root, home, _, output) = try trainedTiny()
         XCTAssertEqual(output.status, 0, output.stderr)
         let killedMetrics = home.appendingPathComponent("runs/killed/metrics.jsonl")
-        try KillResumeTests().runAndKill([], input: "set train.checkpoint_every 10\ntrain s2t preset=tiny run=killed\n",
+        try runAndKill([], input: "set train.checkpoint_every 10\ntrain s2t preset=tiny run=killed\n",
                                          home: home, directory: root, file: killedMetrics, lines: 25)
         let partial = try String(contentsOf: killedMetrics, encoding: .utf8).split(separator: "\n").count
         XCTAssertLessThan(partial, 40, "killed mid-run")

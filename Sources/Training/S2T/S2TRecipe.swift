@@ -77,9 +77,9 @@ public struct S2TRecipe: Codable, Equatable, Sendable {
         case "smollm2":
             var r = S2TRecipe(preset: name, voices: allVoices)
             r.entityQuestions = 2_000
-            r.voicesPerQuestion = 3
+            r.voicesPerQuestion = 2
             r.batch = 8
-            r.steps = 1_000
+            r.steps = 900
             return r
         default:
             throw TrainingError("no S2T preset '\(name)': use \(presetNames.joined(separator: " or ")), or --config FILE")

@@ -80,10 +80,10 @@ public final class S2TStage {
         try builder.build(utterances: jobs, folder: folder, progress: log)
         let entries = try CorpusManifest.read(folder.appendingPathComponent(CorpusManifest.fileName))
 
-        let targetFile = folder.appendingPathComponent("answers-\(llmFile.deletingPathExtension().lastPathComponent)-\(recipe.answerTokens).jsonl")
-        log("targets: the text LLM's greedy answers (\(recipe.answerTokens) tokens at most) in \(targetFile.lastPathComponent)")
-        let targets = try S2TTargets(file: targetFile).make(questions: questions, answerer: answerer, progress: log)
-        let byText = Dictionary(targets.values.map { ($0.question, $0) }, uniquingKeysWith: { a, _ in a })
+        let targetFile = EchoXHome.corpora.appendingPathComponent("s2t-answers", isDirectory: true)
+            .appendingPathComponent("\(llmFile.deletingPathExtension().lastPathComponent)-\(recipe.answerTokens).jsonl")
+        log("targets: the text LLM's greedy answers (\(recipe.answerTokens) tokens at most) in \(targetFile.path)")
+        let byText = try S2TTargets(file: targetFile).make(questions: questions, answerer: answerer, progress: log)
 
         let cache = EncoderStateCache(model: whisper, folder: folder.appendingPathComponent("states-\(whisper.folder.lastPathComponent)"))
         var examples: [S2TExample] = []

@@ -3,8 +3,9 @@ import Models
 
 /// The answers the S2T stage learns to give: the text LLM's own greedy answer to each question's
 /// text, asked as the spoken-QA evaluation asks it (`TextAnswerer`), so the speech model learns to
-/// answer as the text model does. Made once, many questions decoded together, and kept in a JSONL
-/// file beside the corpus (a line per question, appended as each is done, so a stopped build resumes).
+/// answer as the text model does. Made once, many questions decoded together, and kept in one JSONL
+/// file per LLM and answer length, shared by every recipe (a line per question text, appended as each
+/// is done, so a stopped build resumes and a new recipe answers only the questions it adds).
 public struct S2TTargets {
     /// One question's answer.
     public struct Target: Codable, Equatable, Sendable {
@@ -21,27 +22,28 @@ public struct S2TTargets {
 
     public init(file: URL) { self.file = file }
 
-    /// The targets already in the file, by question id (a damaged last line, from a kill mid-write, is dropped).
+    /// The targets already in the file, by question text (a damaged last line, from a kill mid-write, is dropped).
     public func read() -> [String: Target] {
         guard let data = FileManager.default.contents(atPath: file.path) else { return [:] }
         var out: [String: Target] = [:]
         for line in data.split(separator: UInt8(ascii: "\n")) {
-            if let target = try? JSONDecoder().decode(Target.self, from: Data(line)) { out[target.id] = target }
+            if let target = try? JSONDecoder().decode(Target.self, from: Data(line)) { out[target.question] = target }
         }
         return out
     }
 
-    /// Answers every question not in the file yet and returns all targets by id.
+    /// Answers every question not in the file yet and returns all targets by question text.
     public func make(questions: [CorpusText], answerer: TextAnswerer, progress: (String) -> Void = { _ in }) throws -> [String: Target] {
         var targets = read()
-        let missing = questions.filter { targets[$0.id] == nil }
+        var seen = Set<String>()
+        let missing = questions.filter { targets[$0.text] == nil && seen.insert($0.text).inserted }
         guard !missing.isEmpty else { return targets }
         // Rewrite what was read (dropping a torn line), then append.
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var kept = Data()
-        for target in targets.values.sorted(by: { $0.id < $1.id }) { kept += try encoder.encode(target) + Data("\n".utf8) }
+        for target in targets.values.sorted(by: { $0.question < $1.question }) { kept += try encoder.encode(target) + Data("\n".utf8) }
         try kept.write(to: file, options: .atomic)
         let handle = try FileHandle(forWritingTo: file)
         defer { try? handle.close() }
@@ -54,7 +56,7 @@ public struct S2TTargets {
             let target = Target(id: missing[i].id, question: missing[i].text, answer: result.text, tokens: result.tokens,
                                 ended: result.stoppedBy == .stopToken)
             try handle.write(contentsOf: try encoder.encode(target) + Data("\n".utf8))
-            targets[target.id] = target
+            targets[target.question] = target
             done += 1
             if done % 50 == 0 || done == missing.count {
                 let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-3)
