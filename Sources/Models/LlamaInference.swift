@@ -23,10 +23,9 @@ public final class LlamaInference {
     /// Positions already in the KV cache (the next token's position).
     public internal(set) var position = 0
 
-    var blocks: [LlamaInferenceBlock]
+    let blocks: [LlamaInferenceBlock]
     /// LoRA adapters added after the projections they name (see `apply(lora:)`); nil: the base model.
     public internal(set) var lora: LlamaLoRAWeights?
-    var baseBlocks: [LlamaInferenceBlock]?
     let embedding: QuantizedMatrix       // [V, C]
     let outputNorm: [Float]              // [C]
     let output: QuantizedMatrix          // [V, C] (the embedding when tied)

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Formats
 import Models
 import Tensor
 import Training
@@ -69,7 +68,6 @@ struct BenchInferCommand: ParsableCommand {
     @Option(help: "Worker threads for matrix products (default: every core).") var threads: Int?
     @Option(help: "Also decode this many sequences together (one pass over the weights per step) and report their tokens/s.") var batch = 1
     @Option(help: "Put a random LoRA of this rank on q and v (0: none): report the time to apply it, its memory and its logits against the float32 model, then measure with it.") var loraRank = 0
-    @Option(help: "Measurement: merge the LoRA into copies of this type (q4_1, q8_0) instead of the side path.") var loraMerge: String?
 
     func validate() throws {
         for (name, value) in [("prompt", prompt), ("tokens", tokens), ("runs", runs), ("batch", batch)] where value < 1 {
@@ -100,8 +98,7 @@ struct BenchInferCommand: ParsableCommand {
         var rng = SeededRandom(seed: 1)
         let ids = (0..<prompt).map { _ in first + rng.int(below: vocabulary - first) }
         if loraRank > 0 {
-            let merge: GGMLType? = loraMerge.map { $0 == "q8_0" ? .q8_0 : .q4_1 }
-            try BenchLoRA.apply(rank: loraRank, merge: merge, url: ModelStore.resolve(model), to: engine, probe: Array(ids.prefix(64)))
+            try BenchLoRA.apply(rank: loraRank, url: ModelStore.resolve(model), to: engine, probe: Array(ids.prefix(64)))
         }
         let clock = ContinuousClock()
         func rate(_ count: Int, _ d: Duration) -> Double { Double(count) / d.inSeconds }

@@ -8,7 +8,7 @@ import Tensor
 enum BenchLoRA {
     /// Adds a rank-`rank` LoRA (alpha 2·rank, B drawn non-zero) to the float32 model of `url` and
     /// applies it to `engine`, printing the figures; `probe` are the tokens the logits are compared on.
-    static func apply(rank: Int, merge: GGMLType?, url: URL, to engine: LlamaInference, probe: [Int]) throws {
+    static func apply(rank: Int, url: URL, to engine: LlamaInference, probe: [Int]) throws {
         let clock = ContinuousClock()
         let reference = try LlamaModel.load(gguf: GGUFFile(url: url))
         func referenceLogits() -> [Float] { Autograd.noGrad { reference(probe.map(Int32.init), shape: [1, probe.count]) }.scalars }
@@ -24,7 +24,7 @@ enum BenchLoRA {
         let loraReference = referenceLogits()
         let weights = try LlamaLoRAWeights(model: reference)
         let start = clock.now
-        if let merge { try engine.applyMerged(lora: weights, type: merge) } else { try engine.apply(lora: weights) }
+        try engine.apply(lora: weights)
         let seconds = (clock.now - start).inSeconds
         let loraError = largest(try engineLogits(), loraReference)
         let floats = weights.layers.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.a.count + $1.b.count } }
@@ -32,18 +32,17 @@ enum BenchLoRA {
         print(String(format: "max |logit difference| from the float32 model over %d tokens: %.2e without LoRA, %.2e with it (the LoRA itself moves the logits by up to %.2f)",
                      probe.count, baseError, loraError, largest(baseReference, loraReference)))
         engine.reset()
-        try paired(engine, apply: { merge == nil ? try engine.apply(lora: weights) : try engine.applyMerged(lora: weights, type: merge) },
-               prompt: probe)
+        try paired(engine, apply: { try engine.apply(lora: weights) }, prompt: probe)
     }
 
     /// Decode and prefill speed with the LoRA over that without, in alternating rounds in this process
     /// (the machine's speed drifts between minutes): the median of the ratios of the rounds.
-    private static func paired(_ engine: LlamaInference, apply: () throws -> Void, prompt: [Int], rounds: Int = 9) throws {
+    private static func paired(_ engine: LlamaInference, apply: () throws -> Void, prompt: [Int], rounds: Int = 21) throws {
         let clock = ContinuousClock()
         func seconds(_ body: () throws -> Void) rethrows -> Double { let t = clock.now; try body(); return (clock.now - t).inSeconds }
         func timings() throws -> (decode: Double, prefill: Double) {
             engine.reset()
-            let decode = try seconds { var next = prompt[0]; for _ in 0..<32 { next = Sampler.argmax(try engine.step(next)) } }
+            let decode = try seconds { var next = prompt[0]; for _ in 0..<48 { next = Sampler.argmax(try engine.step(next)) } }
             engine.reset()
             return (decode, try seconds { try engine.prefill(prompt) })
         }
