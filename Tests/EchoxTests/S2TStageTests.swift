@@ -60,6 +60,28 @@ final class S2TStageTests: XCTestCase {
         let typed = try EchoxRunner.run(["ask", "--run", "tiny", "--text", "what is the name of justin bieber brother?"], home: home, directory: root)
         XCTAssertEqual(typed.status, 0, typed.stderr)
         XCTAssertTrue(typed.stdout.split(separator: "\n").first?.contains { $0.isLetter } ?? false, typed.stdout)
+
+        // eval qa --mode s2t: the run answers the spoken questions of a set.
+        let set = root.appendingPathComponent("three.jsonl")
+        try """
+            {"id": "a", "question": "what is the name of justin bieber brother?", "answers": ["Jaxon Bieber"]}
+            {"id": "b", "question": "what character did natalie portman play in star wars?", "answers": ["Padmé Amidala"]}
+            {"id": "c", "question": "where is the capital of france?", "answers": ["Paris"]}
+            """.write(to: set, atomically: true, encoding: .utf8)
+        let evaluated = try EchoxRunner.run(["eval", "qa", "--set", set.path, "--mode", "s2t", "--run", "tiny", "--out", root.appendingPathComponent("eval").path],
+                                            home: home, directory: root)
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr + evaluated.stdout)
+        let records = try String(contentsOf: root.appendingPathComponent("eval/s2t.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(records.count, 3)
+        XCTAssertTrue(records.allSatisfy { $0.contains("\"question_audio\"") && $0.contains("\"response\"") }, "\(records)")
+
+        // The stage in the shell: load, step with every loss term, the sample of the last step.
+        let shell = try EchoxRunner.run([], input: "load s2t preset=tiny run=stepped\nstep 2\nshow sample\nload s2t nowhere\nshow losses\n",
+                                        home: home, directory: root)
+        XCTAssertTrue(shell.stdout.contains("loaded s2t run stepped at step 0"), shell.stdout)
+        XCTAssertTrue(shell.stdout.contains("ce ") && shell.stdout.contains("ctc "), shell.stdout)
+        for field in ["transcript", "target", "predicted", "speech frames"] { XCTAssertTrue(shell.stdout.contains(field), "\(field): \(shell.stdout)") }
+        XCTAssertTrue(shell.stderr.contains("no S2T run at") || shell.stdout.contains("no S2T run at"), shell.stdout + shell.stderr)
     }
 
     func testBadRecordingsAndRunsGetClearErrors() throws {
