@@ -115,6 +115,14 @@ public final class LlamaBlock: Module {
         let h = x + attentionDropout(attention(attentionNorm(x), cache: cache, keyPadding: keyPadding))
         return h + mlpDropout(mlp(mlpNorm(h)))
     }
+
+    /// The block's output [B, n, C] at the last n positions of x [B, T, C] only.
+    public func callAsFunction(_ x: Tensor, lastPositions n: Int, keyPadding: Mask?) -> Tensor {
+        let t = x.shape[1]
+        let residual = n < t ? x.slice(axis: 1, start: t - n, length: n) : x
+        let h = residual + attentionDropout(attention(attentionNorm(x), lastPositions: n, keyPadding: keyPadding))
+        return h + mlpDropout(mlp(mlpNorm(h)))
+    }
 }
 
 /// A Llama-style causal language model.

@@ -42,6 +42,21 @@ extension LlamaModel {
         logits(hidden: hiddenStates(embeddings: embeddings, keyPadding: keyPadding))
     }
 
+    /// Final hidden states [B, n, C] at the last n positions of input embeddings [B, T, C]: the values
+    /// `hiddenStates(embeddings:)` has there, with the last block computed at those positions only
+    /// (a loss on an answer after a prompt).
+    public func hiddenStates(embeddings x: Tensor, lastPositions n: Int, keyPadding: Mask? = nil) -> Tensor {
+        precondition(n >= 1 && n <= x.shape[1], "last positions must be 1…\(x.shape[1]), not \(n)")
+        var h = x
+        for layer in layers.dropLast() { h = layer(h, cache: nil, keyPadding: keyPadding) }
+        if let last = layers.last {
+            h = last(h, lastPositions: n, keyPadding: keyPadding)
+        } else if n < x.shape[1] {
+            h = h.slice(axis: 1, start: x.shape[1] - n, length: n)
+        }
+        return norm(h)
+    }
+
     /// Token embeddings [B, T, C] for ids of `shape` [B, T] (frozen rows unless the embedding trains).
     public func embed(_ ids: [Int32], shape: [Int]) -> Tensor {
         embedding(ids, shape: shape)

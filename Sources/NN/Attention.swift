@@ -32,28 +32,34 @@ public struct AttentionShape {
 
 public enum Attention {
     /// softmax(Q·Kᵀ/√D + mask)·V. `probs` receives P [B, H, T, S]; `keyPadding` [B·S], true = masked.
+    ///
+    /// The query heads of a key/value group are gathered into one [G·T, D] block, so that each
+    /// product covers the whole group (three times the rows of a per-head product for GQA 9/3).
     public static func forward(_ s: AttentionShape, q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                                keyPadding: [Bool]?, probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let scale = 1 / Float(s.headDim).squareRoot()
-        let (t, n, d) = (s.queries, s.keys, s.headDim)
-        parallelChunks(s.batch * s.heads, minChunk: 1) { start, end in
-            for bh in start..<end {
-                let b = bh / s.heads, h = bh % s.heads, g = h / s.group
-                let qp = q + b * t * s.qWidth + h * d
+        let (t, n, d, rows) = (s.queries, s.keys, s.headDim, s.group * s.queries)
+        parallelChunks(s.batch * s.kvHeads, minChunk: 1) { start, end in
+            let scratch = ThreadScratch.floats(2 * rows * d)
+            let qg = scratch, og = scratch + rows * d  // [G·T, D] each
+            for bg in start..<end {
+                let b = bg / s.kvHeads, g = bg % s.kvHeads
                 let kp = k + b * s.kvBatchStride + g * d
                 let vp = v + b * s.kvBatchStride + g * d
-                let p = probs + bh * t * n
-                gemm(transA: false, transB: true, m: t, n: n, k: d, alpha: scale, qp, lda: s.qWidth, kp, ldb: s.kvWidth, p, ldc: n)
-                for i in 0..<t {
-                    let row = p + i * n
-                    let visible = s.visibleKeys(i)
+                let p = probs + (b * s.heads + g * s.group) * t * n   // [G·T, S]
+                gatherGroup(s, q, b: b, g: g, into: qg)
+                gemm(transA: false, transB: true, m: rows, n: n, k: d, alpha: scale, qg, lda: d, kp, ldb: s.kvWidth, p, ldc: n)
+                for r in 0..<rows {
+                    let row = p + r * n
+                    let visible = s.visibleKeys(r % t)
                     if let keyPadding {
                         for j in 0..<visible where keyPadding[b * n + j] { row[j] = -.infinity }
                     }
                     Softmax.row(row, row, visible)
                     for j in visible..<n { row[j] = 0 }
                 }
-                gemm(transA: false, transB: false, m: t, n: d, k: n, p, lda: n, vp, ldb: s.kvWidth, out + b * t * s.qWidth + h * d, ldc: s.qWidth)
+                gemm(transA: false, transB: false, m: rows, n: d, k: n, p, lda: n, vp, ldb: s.kvWidth, og, ldc: d)
+                scatterGroup(s, og, b: b, g: g, into: out)
             }
         }
     }
@@ -63,35 +69,56 @@ public enum Attention {
                          probs: UnsafePointer<Float>, gOut: UnsafePointer<Float>,
                          gq: UnsafeMutablePointer<Float>, gk: UnsafeMutablePointer<Float>, gv: UnsafeMutablePointer<Float>) {
         let scale = 1 / Float(s.headDim).squareRoot()
-        let (t, n, d) = (s.queries, s.keys, s.headDim)
+        let (t, n, d, rows) = (s.queries, s.keys, s.headDim, s.group * s.queries)
         // One work item per (batch, kv head): the heads of a group add into the same gK, gV.
         parallelChunks(s.batch * s.kvHeads, minChunk: 1) { start, end in
-            let dp = UnsafeMutablePointer<Float>.allocate(capacity: t * n)
-            defer { dp.deallocate() }
+            let scratch = ThreadScratch.floats(rows * n + 3 * rows * d)
+            let dp = scratch                                   // [G·T, S]
+            let qg = dp + rows * n, gog = qg + rows * d, gqg = gog + rows * d  // [G·T, D] each
             for bg in start..<end {
                 let b = bg / s.kvHeads, g = bg % s.kvHeads
                 let kp = k + b * s.kvBatchStride + g * d, vp = v + b * s.kvBatchStride + g * d
                 let gkp = gk + b * s.kvBatchStride + g * d, gvp = gv + b * s.kvBatchStride + g * d
-                for h in (g * s.group)..<((g + 1) * s.group) {
-                    let p = probs + (b * s.heads + h) * t * n
-                    let go = gOut + b * t * s.qWidth + h * d
-                    let qp = q + b * t * s.qWidth + h * d
-                    // gV += Pᵀ·gO ; dP = gO·Vᵀ
-                    gemm(transA: true, transB: false, m: n, n: d, k: t, p, lda: n, go, ldb: s.qWidth, beta: 1, gvp, ldc: s.kvWidth)
-                    gemm(transA: false, transB: true, m: t, n: n, k: d, go, lda: s.qWidth, vp, ldb: s.kvWidth, dp, ldc: n)
-                    // dS = P ⊙ (dP − Σ dP·P), scaled by 1/√D
-                    for i in 0..<t {
-                        let pr = p + i * n, dr = dp + i * n
-                        let visible = s.visibleKeys(i)
-                        let dot = Kernels.dot(pr, dr, count: visible)
-                        for j in 0..<visible { dr[j] = pr[j] * (dr[j] - dot) * scale }
-                        for j in visible..<n { dr[j] = 0 }
-                    }
-                    // gQ = dS·K ; gK += dSᵀ·Q
-                    gemm(transA: false, transB: false, m: t, n: d, k: n, dp, lda: n, kp, ldb: s.kvWidth, gq + b * t * s.qWidth + h * d, ldc: s.qWidth)
-                    gemm(transA: true, transB: false, m: n, n: d, k: t, dp, lda: n, qp, ldb: s.qWidth, beta: 1, gkp, ldc: s.kvWidth)
+                let p = probs + (b * s.heads + g * s.group) * t * n
+                gatherGroup(s, q, b: b, g: g, into: qg)
+                gatherGroup(s, gOut, b: b, g: g, into: gog)
+                // gV += Pᵀ·gO ; dP = gO·Vᵀ
+                gemm(transA: true, transB: false, m: n, n: d, k: rows, p, lda: n, gog, ldb: d, beta: 1, gvp, ldc: s.kvWidth)
+                gemm(transA: false, transB: true, m: rows, n: n, k: d, gog, lda: d, vp, ldb: s.kvWidth, dp, ldc: n)
+                // dS = P ⊙ (dP − Σ dP·P), scaled by 1/√D
+                for r in 0..<rows {
+                    let pr = p + r * n, dr = dp + r * n
+                    let visible = s.visibleKeys(r % t)
+                    let dot = Kernels.dot(pr, dr, count: visible)
+                    for j in 0..<visible { dr[j] = pr[j] * (dr[j] - dot) * scale }
+                    for j in visible..<n { dr[j] = 0 }
                 }
+                // gQ = dS·K ; gK += dSᵀ·Q
+                gemm(transA: false, transB: false, m: rows, n: d, k: n, dp, lda: n, kp, ldb: s.kvWidth, gqg, ldc: d)
+                gemm(transA: true, transB: false, m: n, n: d, k: rows, dp, lda: n, qg, ldb: d, beta: 1, gkp, ldc: s.kvWidth)
+                scatterGroup(s, gqg, b: b, g: g, into: gq)
             }
+        }
+    }
+
+    /// Copies the query-width rows of group `g`'s heads of batch item `b` from x [B, T, H·D] into
+    /// `block` [G·T, D] (head-major).
+    @inline(__always)
+    static func gatherGroup(_ s: AttentionShape, _ x: UnsafePointer<Float>, b: Int, g: Int, into block: UnsafeMutablePointer<Float>) {
+        let (t, d) = (s.queries, s.headDim)
+        for hh in 0..<s.group {
+            let src = x + b * t * s.qWidth + (g * s.group + hh) * d
+            for i in 0..<t { (block + (hh * t + i) * d).update(from: src + i * s.qWidth, count: d) }
+        }
+    }
+
+    /// The inverse of `gatherGroup`: writes `block` [G·T, D] back into x [B, T, H·D].
+    @inline(__always)
+    static func scatterGroup(_ s: AttentionShape, _ block: UnsafePointer<Float>, b: Int, g: Int, into x: UnsafeMutablePointer<Float>) {
+        let (t, d) = (s.queries, s.headDim)
+        for hh in 0..<s.group {
+            let dst = x + b * t * s.qWidth + (g * s.group + hh) * d
+            for i in 0..<t { (dst + i * s.qWidth).update(from: block + (hh * t + i) * d, count: d) }
         }
     }
 }

@@ -36,6 +36,22 @@ public final class MultiHeadAttention: Module {
         }
         return wo(cache.appendAndAttend(q: q, k: k, v: v, heads: heads, causal: causal))
     }
+
+    /// x [B, T, C] → [B, n, C] at the last n positions only: keys and values come from every
+    /// position, queries from the last n (all that a loss on those positions needs).
+    public func callAsFunction(_ x: Tensor, lastPositions n: Int, keyPadding: Mask? = nil) -> Tensor {
+        let t = x.shape[1]
+        guard n < t else { return self(x, keyPadding: keyPadding) }
+        let start = t - n
+        var q = wq(x.slice(axis: 1, start: start, length: n)), k = wk(x)
+        let v = wv(x)
+        if let rope {
+            q = rope(q, heads: heads, offset: start)
+            k = rope(k, heads: kvHeads)
+        }
+        return wo(Tensor.attention(q: q, k: k, v: v, heads: heads, kvHeads: kvHeads, causal: causal,
+                                   queryOffset: start, keyPadding: keyPadding))
+    }
 }
 
 /// Keys and values of earlier positions for incremental decoding (inference only, no gradients).

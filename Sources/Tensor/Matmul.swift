@@ -13,7 +13,8 @@ public func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Floa
                  beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int) {
     BLASThreads.configure()
     let work = m * n * k
-    let parts = work >= 1 << 20 ? Parallelism.cores : 1
+    // Skinny products (a LoRA rank) cost less than waking a second thread.
+    let parts = work >= 1 << 20 && min(m, n, k) >= 16 ? Parallelism.cores : 1
     if parts > 1 && m >= 2 * 16 && m >= n / 4 {
         // Split the rows of C (and of op(A)).
         parallelChunks(parts, minChunk: 1) { s, e in

@@ -8,12 +8,7 @@ public final class TensorStorage: @unchecked Sendable {
     /// Uninitialised memory for `count` floats.
     public init(uninitializedCount count: Int) {
         self.count = count
-        var raw: UnsafeMutableRawPointer?
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
-            fatalError("out of memory allocating \(bytes) bytes for a tensor")
-        }
-        base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        base = StoragePool.take(count).bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
     /// Memory for `count` floats, every one set to `value`.
@@ -22,7 +17,7 @@ public final class TensorStorage: @unchecked Sendable {
         base.initialize(repeating: value, count: count)
     }
 
-    deinit { free(base) }
+    deinit { StoragePool.give(UnsafeMutableRawPointer(base), count: count) }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { .init(start: base, count: count) }
 }

@@ -153,6 +153,29 @@ final class LlamaEquivalenceTests: XCTestCase {
         XCTAssertEqual(model.linear(.q, layer: 0).weight.scalars, base)
     }
 
+    func testLastPositionsMatchTheFullSequence() throws {
+        let model = try LlamaModel.load(gguf: TinyLlamaGGUF.file(type: .f32))
+        model.addLoRA(rank: 2, alpha: 4, on: [.q, .v], seed: 1)
+        var rng = SeededRandom(seed: 3)
+        for (name, p) in model.trainableParameters where name.hasSuffix("lora.b") {
+            for i in 0..<p.count { p.data[i] = 0.1 * rng.normal() }
+        }
+        let ids: [Int32] = [3, 17, 42, 5, 9, 11, 2, 60]
+        let embeddings = Autograd.noGrad { model.embed(ids, shape: [2, 4]) }.detached()
+        embeddings.requiresGrad = true
+        let params = [embeddings] + model.trainableParameters.map(\.1)
+        func gradients(_ hidden: () -> Tensor) -> (values: [Float], grads: [[Float]]) {
+            for p in params { p.zeroGrad() }
+            let h = hidden()
+            h.sum().backward()
+            return (h.scalars, params.map { $0.grad?.scalars ?? [] })
+        }
+        let full = gradients { model.hiddenStates(embeddings: embeddings).slice(axis: 1, start: 1, length: 3) }
+        let last = gradients { model.hiddenStates(embeddings: embeddings, lastPositions: 3) }
+        XCTAssertLessThan(maxDifference(full.values, last.values), 1e-5)
+        for (a, b) in zip(full.grads, last.grads) { XCTAssertLessThan(maxDifference(a, b), 1e-4) }
+    }
+
     func testUnsupportedArchitectureAndMissingTensorsAreReported() throws {
         let gpt = try GGUFFile(data: TinyLlamaGGUF.data(architecture: "gpt2"))
         XCTAssertThrowsError(try LlamaInference(file: gpt)) { error in

@@ -56,8 +56,7 @@ public final class LanguageModelTask: GradientTask {
         let (inputs, targets) = LlamaModel.nextTokenPairs(tokens, batch: batch)
         // Only the answer's positions reach the output matrix: [B, A, V] (A = T without an answer length).
         let a = answerPositions ?? t
-        var hidden = llama.hiddenStates(embeddings: llama.embed(inputs, shape: [batch, t]))
-        if a < t { hidden = hidden.slice(axis: 1, start: t - a, length: a) }
+        let hidden = llama.hiddenStates(embeddings: llama.embed(inputs, shape: [batch, t]), lastPositions: a)
         let logits = llama.logits(hidden: hidden)
         let answerTargets = a < t ? (0..<batch).flatMap { targets[($0 * t + t - a)..<(($0 + 1) * t)] } : targets
         let loss = logits.crossEntropy(targets: answerTargets)
