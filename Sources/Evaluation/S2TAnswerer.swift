@@ -25,21 +25,24 @@ public final class S2TAnswerer: SpokenAnswerer {
 
     /// Seconds of each part of the last answer before its first token (`whisper`, `adapter`, `prompt`).
     public private(set) var lastTimings: [(String, Double)] = []
+    /// What the speech side heard in the last spoken question: its CTC head's greedy transcript, and
+    /// the frames kept for the LLM of the adapter's frames.
+    public private(set) var lastHeard: (transcript: String, kept: Int, frames: Int)?
 
     public var name: String { "\(run.lastPathComponent) (s2t, step \(step))" }
     public var speaks: Bool { false }
 
     /// Loads the run's recipe and checkpoint; the models must be in the cache (the error names the command).
     public init(run: URL, maxTokens: Int? = nil) throws {
-        guard S2TRun.isRun(run) else {
-            throw EvaluationError("\(run.path) is not an S2T run (no \(S2TRun.recipeFileName)): train one with `echox train s2t --preset tiny --run DIR`")
+        guard StageRun.isRun(run, of: S2TRecipe.self) else {
+            throw EvaluationError("\(run.path) is not an S2T run (no \(S2TRecipe.fileName)): train one with `echox train s2t --preset tiny --run DIR`")
         }
         let checkpoint = run.appendingPathComponent("checkpoint.safetensors")
         guard FileManager.default.fileExists(atPath: checkpoint.path) else {
             throw EvaluationError("the run \(run.lastPathComponent) has no checkpoint yet: train it (`echox train s2t --run \(run.path)`) first")
         }
         self.run = run
-        recipe = try S2TRecipe.read(run.appendingPathComponent(S2TRun.recipeFileName))
+        recipe = try S2TRecipe.read(run.appendingPathComponent(S2TRecipe.fileName))
         let stage = try S2TStage(recipe: recipe, fetch: false)
         whisper = stage.whisper
         generator = stage.generator
@@ -72,6 +75,9 @@ public final class S2TAnswerer: SpokenAnswerer {
             let states = Tensor(output.final, shape: [1, output.positions, output.width])
             let out = try speech(states, lengths: [output.positions], tokenEmbeddings: tokenEmbeddings)
             let k = out.lengths[0], c = speech.config.llmDim
+            let best = CTCShrink.bestClasses(out.ctcLogits, lengths: out.frameLengths)[0]
+            let heard = CTCShrink.keptFrames(best, blank: speech.config.blank).map { best[$0] }
+            lastHeard = (generator.tokenizer.decode(heard), k, out.frameLengths[0])
             return (Array(UnsafeBufferPointer(start: out.embeddings.data, count: k * c)), k)
         }
     }
@@ -87,6 +93,7 @@ public final class S2TAnswerer: SpokenAnswerer {
         let tokens = prompt.transcript(text).map(Int.init)
         guard !tokens.isEmpty else { throw EvaluationError("the question text is empty") }
         lastTimings = []
+        lastHeard = nil
         return try decode(onText: onText) { try generator.engine.prefill(tokens) }
     }
 

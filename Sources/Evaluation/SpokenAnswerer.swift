@@ -67,7 +67,7 @@ public enum SpokenAnswerers {
         guard FileManager.default.fileExists(atPath: run.path) else {
             throw EvaluationError("no run at \(run.path) — give the folder of a run trained by \(trainingCommand(for: mode))")
         }
-        if mode == .s2t, S2TRun.isRun(run) { return try S2TAnswerer(run: run) }
+        if mode == .s2t, StageRun.isRun(run, of: S2TRecipe.self) { return try S2TAnswerer(run: run) }
         throw EvaluationError("the run \(run.lastPathComponent) has no \(stage): it is trained by \(trainingCommand(for: mode))")
     }
 }

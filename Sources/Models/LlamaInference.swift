@@ -156,7 +156,6 @@ public final class LlamaInference {
     /// The logits [V] of the most recent position (valid until the next call).
     public var lastLogits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: logitsBuffer, count: config.vocabSize) }
 
-    /// The float32 embedding row [C] of a token, e.g. to mix token and speech embeddings.
     /// The whole token-embedding matrix [V, C] in float32 (dequantised).
     public func embeddingMatrix() -> [Float] {
         let (v, c) = (config.vocabSize, config.dim)
@@ -165,6 +164,7 @@ public final class LlamaInference {
         return out
     }
 
+    /// The float32 embedding row [C] of a token, e.g. to mix token and speech embeddings.
     public func embedding(of token: Int) throws -> [Float] {
         try checkToken(token)
         return embedding.row(token)

@@ -34,18 +34,18 @@ final class S2TRecipeTests: XCTestCase {
 
     func testRunKeepsItsRecipeAndRefusesAnother() throws {
         let root = try scratchFolder()
-        let run = try S2TRun.directory("demo", runsRoot: root)
-        XCTAssertThrowsError(try S2TRun.recipe(of: run, given: nil)) { XCTAssertTrue("\($0)".contains("--preset")) }
+        let run = try StageRun.directory("demo", runsRoot: root)
+        XCTAssertThrowsError(try StageRun.recipe(of: run, given: S2TRecipe?.none)) { XCTAssertTrue("\($0)".contains("--preset")) }
         let tiny = try S2TRecipe.preset("tiny")
-        XCTAssertEqual(try S2TRun.recipe(of: run, given: tiny), tiny)
-        XCTAssertTrue(S2TRun.isRun(run.url))
-        XCTAssertEqual(try S2TRun.recipe(of: run, given: nil), tiny)
-        XCTAssertEqual(try S2TRun.recipe(of: run, given: nil, steps: 90).steps, 90, "the schedule may be lengthened")
-        XCTAssertThrowsError(try S2TRun.recipe(of: run, given: try S2TRecipe.preset("smollm2"))) {
+        XCTAssertEqual(try StageRun.recipe(of: run, given: tiny), tiny)
+        XCTAssertTrue(StageRun.isRun(run.url, of: S2TRecipe.self))
+        XCTAssertEqual(try StageRun.recipe(of: run, given: S2TRecipe?.none), tiny)
+        XCTAssertEqual(try StageRun.recipe(of: run, given: S2TRecipe?.none, steps: 90).steps, 90, "the schedule may be lengthened")
+        XCTAssertThrowsError(try StageRun.recipe(of: run, given: try S2TRecipe.preset("smollm2"))) {
             XCTAssertTrue("\($0)".contains("another S2T config"))
         }
-        XCTAssertEqual(S2TRun.location("/tmp/x/run-a", runsRoot: root).path, "/tmp/x/run-a")
-        XCTAssertEqual(S2TRun.location("run-a", runsRoot: root), root.appendingPathComponent("run-a", isDirectory: true))
+        XCTAssertEqual(StageRun.location("/tmp/x/run-a", runsRoot: root).path, "/tmp/x/run-a")
+        XCTAssertEqual(StageRun.location("run-a", runsRoot: root), root.appendingPathComponent("run-a", isDirectory: true))
     }
 
     func testEntityQuestionsComeFromAnswerNamesOnce() throws {
@@ -61,10 +61,12 @@ final class S2TRecipeTests: XCTestCase {
             XCTAssertTrue(names.contains { q.text.contains($0) }, "\(q.text) names an answer")
         }
     }
+}
 
+extension XCTestCase {
     /// A fresh folder removed when the test ends.
     func scratchFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("s2t-recipe-\(UUID().uuidString)")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("recipe-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url

@@ -30,7 +30,7 @@ final class CommandParsingTests: XCTestCase {
         let (session, _) = try makeSession(self)
         XCTAssertEqual(session.execute("set lr").error, "usage: set <key> <value>")
         XCTAssertEqual(session.execute("help a b").error, "usage: help [command]")
-        XCTAssertEqual(session.execute("train sideways 3").error, "usage: train [resume=RUN] [run=NAME] for <steps> | until <metric><op><value> | train s2t [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N]")
+        XCTAssertEqual(session.execute("train sideways 3").error, "usage: train [resume=RUN] [run=NAME] for <steps> | until <metric><op><value> | train s2t|t2c [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N]")
         XCTAssertEqual(session.execute("show everything").error, "usage: show config | show params | show state | show losses [n] | show sample")
         XCTAssertEqual(session.execute("step 3").error, WorkbenchError.noJob.description)
         session.state.job = QuadraticJob(curvature: [1], centre: [0], start: [1])

@@ -10,7 +10,7 @@ final class CompletionTests: XCTestCase {
         XCTAssertEqual(completer.complete("ex"), ["exit"])
         XCTAssertEqual(completer.complete("show "), ["config", "losses", "params", "sample", "state"])
         XCTAssertEqual(completer.complete("show lo"), ["losses"])
-        XCTAssertEqual(completer.complete("train "), ["for", "resume=", "run=", "s2t", "until"])
+        XCTAssertEqual(completer.complete("train "), ["for", "resume=", "run=", "s2t", "t2c", "until"])
         XCTAssertEqual(completer.complete("set plot.t"), ["plot.terminal"])
         XCTAssertEqual(completer.complete("set plot.terminal "), ["dumb", "png"])
         XCTAssertEqual(completer.complete("set seed "), [])

@@ -3,7 +3,8 @@ import Foundation
 
 /// Everything an S2T run is made from: the models, the spoken questions, the model's sizes and the
 /// schedule. A run keeps it as `s2t.json` (readable, one key a line), and a resumed run is rebuilt from it.
-public struct S2TRecipe: Codable, Equatable, Sendable {
+public struct S2TRecipe: StageRecipe {
+    public static let stage = "s2t"
     /// The preset it started from (`tiny`, `smollm2`), for reports.
     public var preset: String
     /// The text LLM (a `model fetch` name or a GGUF path) and the frozen Whisper encoder.
@@ -79,7 +80,7 @@ public struct S2TRecipe: Codable, Equatable, Sendable {
             r.entityQuestions = 2_000
             r.voicesPerQuestion = 2
             r.batch = 8
-            r.steps = 900
+            r.steps = 600        // about 5.5 s a step on 2 cores: the steps fit in an hour
             return r
         default:
             throw TrainingError("no S2T preset '\(name)': use \(presetNames.joined(separator: " or ")), or --config FILE")
@@ -94,35 +95,6 @@ public struct S2TRecipe: Codable, Equatable, Sendable {
         "espeak:en-gb-x-rp+m3", "espeak:en-gb-x-gbclan", "espeak:en-gb-x-gbcwmd+f4", "espeak:en-029",
         "festival:kal_diphone",
     ]
-
-    // MARK: Files
-
-    /// Reads a recipe file; keys it lacks keep the preset it names (or `smollm2`).
-    public static func read(_ url: URL) throws -> S2TRecipe {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw TrainingError("cannot read the S2T config \(url.path): check the path")
-        }
-        do {
-            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-            let base = try preset(object["preset"] as? String ?? "smollm2")
-            var merged = try JSONSerialization.jsonObject(with: try encoded(base)) as? [String: Any] ?? [:]
-            for (key, value) in object { merged[key] = value }
-            let recipe = try JSONDecoder().decode(S2TRecipe.self, from: try JSONSerialization.data(withJSONObject: merged))
-            try recipe.validate()
-            return recipe
-        } catch let error as TrainingError {
-            throw error
-        } catch {
-            throw TrainingError("the S2T config \(url.lastPathComponent) is not valid: \(error) — start from a run's s2t.json")
-        }
-    }
-
-    /// The recipe as a readable JSON file.
-    public static func encoded(_ recipe: S2TRecipe) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(recipe)
-    }
 
     /// Throws unless the settings make a run.
     public func validate() throws {

@@ -80,8 +80,7 @@ public final class S2TStage {
         try builder.build(utterances: jobs, folder: folder, progress: log)
         let entries = try CorpusManifest.read(folder.appendingPathComponent(CorpusManifest.fileName))
 
-        let targetFile = EchoXHome.corpora.appendingPathComponent("s2t-answers", isDirectory: true)
-            .appendingPathComponent("\(llmFile.deletingPathExtension().lastPathComponent)-\(recipe.answerTokens).jsonl")
+        let targetFile = S2TTargets.file(llm: llmFile, answerTokens: recipe.answerTokens)
         log("targets: the text LLM's greedy answers (\(recipe.answerTokens) tokens at most) in \(targetFile.path)")
         let byText = try S2TTargets(file: targetFile).make(questions: questions, answerer: answerer, progress: log)
 

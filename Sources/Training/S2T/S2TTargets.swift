@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import Models
 
@@ -21,6 +22,12 @@ public struct S2TTargets {
     public let file: URL
 
     public init(file: URL) { self.file = file }
+
+    /// The one file of an LLM's answers of at most `answerTokens` tokens (S2T and T2C share it).
+    public static func file(llm: URL, answerTokens: Int) -> URL {
+        EchoXHome.corpora.appendingPathComponent("s2t-answers", isDirectory: true)
+            .appendingPathComponent("\(llm.deletingPathExtension().lastPathComponent)-\(answerTokens).jsonl")
+    }
 
     /// The targets already in the file, by question text (a damaged last line, from a kill mid-write, is dropped).
     public func read() -> [String: Target] {

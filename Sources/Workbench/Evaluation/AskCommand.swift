@@ -57,12 +57,15 @@ public final class AskCommand: WorkbenchCommand {
         let parts = answerer.lastTimings.map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", ")
         context.print(String(format: "(%d tokens; first token %.3f s after the %@ [%@ s], all in %.2f s)", result.tokens.count, firstSeconds,
                              clip == nil ? "question" : "end of the audio", parts, total))
+        if clip != nil, let heard = answerer.lastHeard {
+            context.print("heard (CTC): \"\(heard.transcript)\" — \(heard.kept) of \(heard.frames) adapter frames kept for the LLM")
+        }
         return CommandResult(wasInterrupted: result.stoppedBy == .callback)
     }
 
     /// The run's answerer, kept in the session while the run's checkpoint is the same.
     private func answerer(_ runWord: String, maxTokens: Int?, context: CommandContext) throws -> S2TAnswerer {
-        let url = S2TRun.location(runWord, runsRoot: context.state.runsRoot)
+        let url = StageRun.location(runWord, runsRoot: context.state.runsRoot)
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw WorkbenchError.invalidArgument("no run at \(url.path): train one with `train s2t preset=tiny run=\(runWord)` (`run list` shows the runs)")
         }

@@ -76,6 +76,7 @@ public enum JobBuilders {
     public static let all: [String: Builder] = [
         "lm": LanguageModelCommands.rebuild,
         "units": UnitsTraining.rebuild,
-        "s2t": S2TTraining.rebuild,
+        "s2t": EchoXStages.s2t.rebuild,
+        "t2c": EchoXStages.t2c.rebuild,
     ]
 }

@@ -25,7 +25,7 @@ public final class StepCommand: WorkbenchCommand {
 /// `train for <n>` and `train until <metric><op><value>` over the loaded job (or a resumed run).
 public final class TrainCommand: WorkbenchCommand {
     public let name = "train"
-    public let usage = "train [resume=RUN] [run=NAME] for <steps> | until <metric><op><value> | train s2t [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N]"
+    public let usage = "train [resume=RUN] [run=NAME] for <steps> | until <metric><op><value> | train s2t|t2c [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N]"
     public let summary = "train the loaded job for a number of steps or until a metric condition holds (Ctrl-C stops; checkpoints into the run)"
     public let help = """
         train for <steps>                 run that many steps
@@ -36,18 +36,21 @@ public final class TrainCommand: WorkbenchCommand {
                                           EchoX stage I: builds what it lacks (models, spoken questions,
                                           the text LLM's answers, Whisper states), then trains to the end
                                           of the schedule; run again to continue (`load s2t RUN` to step)
+        train t2c [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N]
+                                          EchoX stage II: the text LLM's answers spoken by the units
+                                          model's target voice, as unit-language words; same behaviour
         Every step is appended to metrics.jsonl in the run; its trainable state is checkpointed every
         train.checkpoint_every steps and whenever training stops, so `load run NAME` (or `echox train
         --resume NAME for N`) continues it exactly. Ctrl-C stops at the next step boundary.
         """
     public let options = [OptionSpec("resume", help: "continue this run from its checkpoint"),
                           OptionSpec("run", help: "the run directory to log and checkpoint into")]
-    public let arguments = [ArgumentSpec("for|until|s2t", completion: .words(["for", "until", "resume=", "run=", "s2t"])),
+    public let arguments = [ArgumentSpec("for|until|s2t|t2c", completion: .words(["for", "until", "resume=", "run=", "s2t", "t2c"])),
                             ArgumentSpec("value", variadic: true)]
     public init() {}
 
     public func run(_ words: [String], in context: CommandContext) throws -> CommandResult {
-        if words.first == "s2t" { return try S2TTraining.run(Array(words.dropFirst()), in: context) }
+        if let first = words.first, let stage = EchoXStages.byName[first] { return try stage(Array(words.dropFirst()), context) }
         let parsed = try CommandOptions(words, specs: options, usage: usage)
         let rest = parsed.positional
         guard rest.count >= 2, ["for", "until"].contains(rest[0]) else { throw WorkbenchError.usage(usage) }
