@@ -27,10 +27,18 @@ public struct S2TConfig: Codable, Equatable, Sendable {
     /// SmolLM2 (a 5 MB checkpoint instead of 400 MB), and adapter frames scored against the very
     /// embeddings they stand in for.
     public var tiedCTCHead = true
+    /// Besides the frames CTC shrinking keeps, keep one of every `keepEvery` adapter frames (0: only
+    /// CTC's). A CTC head that has not learned a language's rarer tokens emits only its frequent words
+    /// ("what is the?"), and the LLM would get nothing else of the question; the floor keeps its content.
+    public var keepEvery = 0
+    /// The output LayerNorm's initial gain (nil: 1). The RMS of the LLM's token-embedding values makes
+    /// speech embeddings start at the scale of the token embeddings they stand in for.
+    public var outputScale: Float?
 
     enum CodingKeys: String, CodingKey {
         case encoderDim = "encoder_dim", llmDim = "llm_dim", vocabSize = "vocab_size", stack, heads
         case lookBackHeads = "lookback_heads", dropout, normEps = "layer_norm_epsilon", tiedCTCHead = "tied_ctc_head"
+        case keepEvery = "keep_every", outputScale = "output_scale"
     }
 
     public init(encoderDim: Int, llmDim: Int, vocabSize: Int, stack: Int = 2, heads: Int = 8, lookBackHeads: Int = 8, dropout: Float = 0.1) {
@@ -47,6 +55,8 @@ public struct S2TConfig: Codable, Equatable, Sendable {
                   dropout: try c.decodeIfPresent(Float.self, forKey: .dropout) ?? 0.1)
         normEps = try c.decodeIfPresent(Float.self, forKey: .normEps) ?? 1e-5
         tiedCTCHead = try c.decodeIfPresent(Bool.self, forKey: .tiedCTCHead) ?? true
+        keepEvery = try c.decodeIfPresent(Int.self, forKey: .keepEvery) ?? 0
+        outputScale = try c.decodeIfPresent(Float.self, forKey: .outputScale)
         do { try validate() } catch let error as S2TError {
             throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: error.description))
         }
@@ -64,6 +74,8 @@ public struct S2TConfig: Codable, Equatable, Sendable {
             throw S2TError("the LLM width \(llmDim) must split into \(heads) adapter heads and \(lookBackHeads) LookBack heads")
         }
         guard dropout >= 0 && dropout < 1 else { throw S2TError("dropout \(dropout) must be in [0, 1)") }
+        if let outputScale, !(outputScale.isFinite && outputScale > 0) { throw S2TError("output_scale \(outputScale) must be a positive number") }
+        guard keepEvery >= 0 else { throw S2TError("keep_every \(keepEvery) must be ≥ 0 (0: CTC shrinking alone)") }
     }
 
     /// A small model for tests.
@@ -117,10 +129,14 @@ public final class S2TLookBack: Module {
 /// CTC shrinking: of each item's frames, keep those whose most likely class is not the blank and
 /// differs from the frame before (one frame per emitted token, as greedy CTC decoding collapses them).
 public enum CTCShrink {
-    /// Kept frame indices of one item from its per-frame most likely classes.
-    public static func keptFrames(_ best: [Int], blank: Int) -> [Int] {
+    /// Kept frame indices of one item from its per-frame most likely classes; with `every` > 0, also
+    /// the middle frame of each run of `every` frames (in order, each once).
+    public static func keptFrames(_ best: [Int], blank: Int, every: Int = 0) -> [Int] {
         var kept: [Int] = []
-        for (i, label) in best.enumerated() where label != blank && (i == 0 || best[i - 1] != label) { kept.append(i) }
+        for (i, label) in best.enumerated() {
+            let emitted = label != blank && (i == 0 || best[i - 1] != label)
+            if emitted || (every > 0 && i % every == every / 2) { kept.append(i) }
+        }
         return kept
     }
 
@@ -182,6 +198,7 @@ public final class S2TModel: Module {
             (ctcBlank, ctcBias) = (nil, nil)
         }
         lookBack = S2TLookBack(config, rng: &rng)
+        if let scale = config.outputScale { lookBack.norm.weight = Init.constant(scale, [config.llmDim]) }
     }
 
     /// Adapter frames per `frames` encoder frames.
@@ -207,7 +224,7 @@ public final class S2TModel: Module {
         let ctcLogits = try ctcLogits(adapted, tokenEmbeddings: tokenEmbeddings)     // [B, T', V+1]
 
         // Shrink: the kept frames of each item, padded to the longest with its first kept frame.
-        let kept = CTCShrink.bestClasses(ctcLogits, lengths: frameLengths).map { CTCShrink.keptFrames($0, blank: config.blank) }
+        let kept = CTCShrink.bestClasses(ctcLogits, lengths: frameLengths).map { CTCShrink.keptFrames($0, blank: config.blank, every: config.keepEvery) }
         let counts = kept.map { max($0.count, 1) }
         let longest = counts.max() ?? 1
         var rows: [Int] = []

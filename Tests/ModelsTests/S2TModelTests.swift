@@ -12,6 +12,8 @@ final class S2TModelTests: XCTestCase {
         XCTAssertEqual(CTCShrink.keptFrames([blank, 3, 3, blank, 3, 5, 5, blank], blank: blank), [1, 4, 5])
         XCTAssertEqual(CTCShrink.keptFrames([blank, blank], blank: blank), [])
         XCTAssertEqual(CTCShrink.keptFrames([2, 2, 2], blank: blank), [0])
+        // A floor of one frame in every 4 (the middle of each run) besides CTC's.
+        XCTAssertEqual(CTCShrink.keptFrames([blank, 3, 3, blank, blank, blank, blank, blank, 5], blank: blank, every: 4), [1, 2, 6, 8])
     }
 
     func testShapesAndLengths() throws {

@@ -61,6 +61,20 @@ final class S2TTaskTests: XCTestCase {
         XCTAssertTrue(Self.pairs.contains { $0.1 + "\n" == sample.fields[1].value })
     }
 
+    /// The answer's CE alone (no CTC) reaches every part of the speech side: the LLM reads the speech.
+    func testAnswerLossReachesTheSpeechAdapter() throws {
+        let job = try makeJob()
+        let task = job.task as! S2TTask
+        let probe = try S2TTask(speech: task.stack.speech, llm: task.stack.llm, examples: task.examples, batch: 4, ctcWeight: 0)
+        var rng = SeededRandom(seed: 5)
+        probe.model.trainableParameters.forEach { $0.1.grad = nil }
+        try probe.loss(rng: &rng).total.backward()
+        for (name, p) in task.stack.speech.trainableParameters where !name.hasPrefix("ctc") {
+            let g = try XCTUnwrap(p.grad, "\(name) got no gradient from the answer")
+            XCTAssertGreaterThan((0..<g.count).map { abs(g.data[$0]) }.max()!, 0, "\(name)'s gradient from the answer is zero")
+        }
+    }
+
     func testMismatchedModelsAreAClearError() throws {
         let llm = LlamaModel(.tiny(vocabSize: 256), seed: 1)
         let speech = try S2TModel(.tiny(encoderDim: 16, llmDim: 32, vocabSize: 256), seed: 2)

@@ -22,6 +22,18 @@ public struct OptimizationConfig: Codable, Equatable, Sendable {
     /// True for stages of fixed length: the job is finished after `totalSteps`.
     public var stopsAtTotal = false
     public init() {}
+
+    /// The schedule of a stage of fixed length (the EchoX stages): it is finished after `steps`.
+    public static func fixedLength(learningRate: Float, warmupSteps: Int, steps: Int, weightDecay: Float, seed: UInt64) -> OptimizationConfig {
+        var o = OptimizationConfig()
+        o.learningRate = learningRate
+        o.warmupSteps = warmupSteps
+        o.totalSteps = steps
+        o.weightDecay = weightDecay
+        o.seed = seed
+        o.stopsAtTotal = true
+        return o
+    }
 }
 
 /// One loss evaluation of a task: the total to minimise and its named terms.

@@ -33,6 +33,10 @@ public struct S2TRecipe: StageRecipe {
     public var loraTargets = ["q", "v"]
     public var dropout: Float = 0.1
     public var ctcWeight: Float = 0.3
+    /// One of every this many adapter frames is kept besides CTC shrinking's (0: CTC's alone, the paper's).
+    public var keepEvery = 0
+    /// Start the speech embeddings at the RMS of the LLM's token embeddings (else at LayerNorm's scale, 1).
+    public var matchEmbeddingScale = false
     public var batch = 8
 
     // MARK: Schedule
@@ -46,7 +50,7 @@ public struct S2TRecipe: StageRecipe {
         case preset, llm, whisper, questions, voices, augmentation, dropout, batch, steps, seed
         case questionLimit = "question_limit", entityQuestions = "entity_questions", voicesPerQuestion = "voices_per_question"
         case answerTokens = "answer_tokens", loraRank = "lora_rank", loraAlpha = "lora_alpha"
-        case loraTargets = "lora_targets", ctcWeight = "ctc_weight", learningRate = "learning_rate", warmupSteps = "warmup_steps"
+        case loraTargets = "lora_targets", ctcWeight = "ctc_weight", keepEvery = "keep_every", matchEmbeddingScale = "match_embedding_scale", learningRate = "learning_rate", warmupSteps = "warmup_steps"
         case weightDecay = "weight_decay"
     }
 
@@ -71,6 +75,7 @@ public struct S2TRecipe: StageRecipe {
             r.voicesPerQuestion = 2
             r.answerTokens = 12
             r.batch = 4
+            r.keepEvery = 4
             r.learningRate = 2e-3
             r.warmupSteps = 5
             r.steps = 40
@@ -80,6 +85,7 @@ public struct S2TRecipe: StageRecipe {
             r.entityQuestions = 2_000
             r.voicesPerQuestion = 2
             r.batch = 8
+            r.keepEvery = 4
             r.steps = 600        // about 5.5 s a step on 2 cores: the steps fit in an hour
             return r
         default:
@@ -109,6 +115,7 @@ public struct S2TRecipe: StageRecipe {
         try check(learningRate > 0 && learningRate < 1, "`learning_rate` must be in (0, 1)")
         try check(dropout >= 0 && dropout < 1, "`dropout` must be in [0, 1)")
         try check(ctcWeight >= 0, "`ctc_weight` must be ≥ 0")
+        try check((0...64).contains(keepEvery), "`keep_every` must be 0…64 (0: CTC shrinking alone)")
         try check((0...1_000_000).contains(entityQuestions), "`entity_questions` must be 0…1,000,000")
         let known = Set(["q", "k", "v", "o", "gate", "up", "down"])
         try check(!loraTargets.isEmpty && loraTargets.allSatisfy(known.contains), "`lora_targets` must name projections among q, k, v, o, gate, up, down")

@@ -110,9 +110,19 @@ public final class S2TStage {
         let c = generator.engine.config
         var config = S2TConfig(encoderDim: whisper.config.width, llmDim: c.dim, vocabSize: c.vocabSize, heads: 8, lookBackHeads: 8,
                                dropout: recipe.dropout)
+        config.keepEvery = recipe.keepEvery
+        if recipe.matchEmbeddingScale { config.outputScale = embeddingRMS }
         if c.dim % 8 != 0 { config.heads = 1; config.lookBackHeads = 1 }
         return config
     }
+
+    /// The RMS of the LLM's token-embedding values (SmolLM2-135M: 0.136).
+    public private(set) lazy var embeddingRMS: Float = {
+        let values = generator.engine.embeddingMatrix()
+        var sum = 0.0
+        for v in values { sum += Double(v) * Double(v) }
+        return Float((sum / Double(max(values.count, 1))).squareRoot())
+    }()
 
     /// The LLM in f32 with the recipe's LoRA adapters, every base weight frozen.
     public func trainingLLM() throws -> LlamaModel {
@@ -124,14 +134,8 @@ public final class S2TStage {
 
     /// The schedule of the recipe: a stage of fixed length.
     public var optimization: OptimizationConfig {
-        var o = OptimizationConfig()
-        o.learningRate = recipe.learningRate
-        o.warmupSteps = recipe.warmupSteps
-        o.totalSteps = recipe.steps
-        o.weightDecay = recipe.weightDecay
-        o.seed = recipe.seed
-        o.stopsAtTotal = true
-        return o
+        .fixedLength(learningRate: recipe.learningRate, warmupSteps: recipe.warmupSteps, steps: recipe.steps,
+                     weightDecay: recipe.weightDecay, seed: recipe.seed)
     }
 
     /// The job over `examples`, its spec pointing at the run's copy of the recipe.

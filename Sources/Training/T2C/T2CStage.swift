@@ -100,14 +100,8 @@ public final class T2CStage {
     }
 
     public var optimization: OptimizationConfig {
-        var o = OptimizationConfig()
-        o.learningRate = recipe.learningRate
-        o.warmupSteps = recipe.warmupSteps
-        o.totalSteps = recipe.steps
-        o.weightDecay = recipe.weightDecay
-        o.seed = recipe.seed
-        o.stopsAtTotal = true
-        return o
+        .fixedLength(learningRate: recipe.learningRate, warmupSteps: recipe.warmupSteps, steps: recipe.steps,
+                     weightDecay: recipe.weightDecay, seed: recipe.seed)
     }
 
     /// The job over `examples`, its spec pointing at the run's copy of the recipe.
