@@ -75,8 +75,7 @@ public final class S2TAnswerer: SpokenAnswerer {
             let states = Tensor(output.final, shape: [1, output.positions, output.width])
             let out = try speech(states, lengths: [output.positions], tokenEmbeddings: tokenEmbeddings)
             let k = out.lengths[0], c = speech.config.llmDim
-            let best = CTCShrink.bestClasses(out.ctcLogits, lengths: out.frameLengths)[0]
-            let heard = CTCShrink.keptFrames(best, blank: speech.config.blank).map { best[$0] }
+            let heard = CTCGreedy.collapse(out.bestPaths[0], blank: speech.config.blank).map(Int.init)
             lastHeard = (generator.tokenizer.decode(heard), k, out.frameLengths[0])
             return (Array(UnsafeBufferPointer(start: out.embeddings.data, count: k * c)), k)
         }

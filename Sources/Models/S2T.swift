@@ -126,31 +126,15 @@ public final class S2TLookBack: Module {
 
 // MARK: - Shrinking
 
-/// CTC shrinking: of each item's frames, keep those whose most likely class is not the blank and
-/// differs from the frame before (one frame per emitted token, as greedy CTC decoding collapses them).
+/// CTC shrinking (`CTCGreedy.shrinkPositions`: the first frame of each non-blank run of the best path,
+/// one frame per emitted token), with an optional floor of frames kept whatever CTC says.
 public enum CTCShrink {
-    /// Kept frame indices of one item from its per-frame most likely classes; with `every` > 0, also
-    /// the middle frame of each run of `every` frames (in order, each once).
+    /// Kept frame indices of one item from its best path; with `every` > 0, also the middle frame of
+    /// each run of `every` frames (in order, each once).
     public static func keptFrames(_ best: [Int], blank: Int, every: Int = 0) -> [Int] {
-        var kept: [Int] = []
-        for (i, label) in best.enumerated() {
-            let emitted = label != blank && (i == 0 || best[i - 1] != label)
-            if emitted || (every > 0 && i % every == every / 2) { kept.append(i) }
-        }
-        return kept
-    }
-
-    /// The most likely class of each valid frame of logits [B, T', V].
-    public static func bestClasses(_ logits: Tensor, lengths: [Int]) -> [[Int]] {
-        let (t, v) = (logits.shape[1], logits.shape[2])
-        return lengths.enumerated().map { b, length in
-            (0..<length).map { i in
-                let row = logits.data + (b * t + i) * v
-                var best = 0
-                for j in 1..<v where row[j] > row[best] { best = j }
-                return best
-            }
-        }
+        let emitted = CTCGreedy.shrinkPositions(best, blank: blank)
+        guard every > 0 else { return emitted }
+        return Array(Set(emitted).union(stride(from: every / 2, to: best.count, by: every))).sorted()
     }
 }
 
@@ -165,6 +149,8 @@ public struct S2TOutput {
     /// CTC logits [B, T', V] over the LLM vocabulary and the blank, and their valid frames.
     public let ctcLogits: Tensor
     public let frameLengths: [Int]
+    /// The CTC best path (argmax class) of each item's valid frames, which the shrinking used.
+    public let bestPaths: [[Int]]
 }
 
 /// Speech adapter (stack frames → Linear → one transformer layer → LayerNorm), CTC head, CTC shrinking
@@ -224,7 +210,8 @@ public final class S2TModel: Module {
         let ctcLogits = try ctcLogits(adapted, tokenEmbeddings: tokenEmbeddings)     // [B, T', V+1]
 
         // Shrink: the kept frames of each item, padded to the longest with its first kept frame.
-        let kept = CTCShrink.bestClasses(ctcLogits, lengths: frameLengths).map { CTCShrink.keptFrames($0, blank: config.blank, every: config.keepEvery) }
+        let paths = try CTCGreedy.bestPaths(ctcLogits, lengths: frameLengths)
+        let kept = paths.map { CTCShrink.keptFrames($0, blank: config.blank, every: config.keepEvery) }
         let counts = kept.map { max($0.count, 1) }
         let longest = counts.max() ?? 1
         var rows: [Int] = []
@@ -235,7 +222,7 @@ public final class S2TModel: Module {
         let flat = adapted.reshaped([b * frames, config.llmDim])
         let queries = flat.indexSelect(axis: 0, rows).reshaped([b, longest, config.llmDim])    // [B, K, C]
         let embeddings = lookBack(queries, frames: adapted, keyPadding: padding)
-        return S2TOutput(embeddings: embeddings, lengths: counts, ctcLogits: ctcLogits, frameLengths: frameLengths)
+        return S2TOutput(embeddings: embeddings, lengths: counts, ctcLogits: ctcLogits, frameLengths: frameLengths, bestPaths: paths)
     }
 
     /// CTC logits [B, T', V + 1] of adapter frames [B, T', C] (the blank last).
