@@ -31,12 +31,7 @@ public struct S2TTargets {
 
     /// The targets already in the file, by question text (a damaged last line, from a kill mid-write, is dropped).
     public func read() -> [String: Target] {
-        guard let data = FileManager.default.contents(atPath: file.path) else { return [:] }
-        var out: [String: Target] = [:]
-        for line in data.split(separator: UInt8(ascii: "\n")) {
-            if let target = try? JSONDecoder().decode(Target.self, from: Data(line)) { out[target.question] = target }
-        }
-        return out
+        Dictionary(JSONLinesFile<Target>(file).read().map { ($0.question, $0) }, uniquingKeysWith: { _, last in last })
     }
 
     /// Answers every question not in the file yet and returns all targets by question text.
@@ -46,15 +41,7 @@ public struct S2TTargets {
         let missing = questions.filter { targets[$0.text] == nil && seen.insert($0.text).inserted }
         guard !missing.isEmpty else { return targets }
         // Rewrite what was read (dropping a torn line), then append.
-        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var kept = Data()
-        for target in targets.values.sorted(by: { $0.question < $1.question }) { kept += try encoder.encode(target) + Data("\n".utf8) }
-        try kept.write(to: file, options: .atomic)
-        let handle = try FileHandle(forWritingTo: file)
-        defer { try? handle.close() }
-        try handle.seekToEnd()
+        let log = try JSONLinesFile<Target>(file).rewrite(targets.values.sorted { $0.question < $1.question })
 
         let longest = missing.map { answerer.prompt($0.text).count }.max() ?? 1
         let start = Date()
@@ -62,7 +49,7 @@ public struct S2TTargets {
         _ = try answerer.answer(count: missing.count, longest: longest, question: { missing[$0].text }, shouldStop: { false }) { i, result in
             let target = Target(id: missing[i].id, question: missing[i].text, answer: result.text, tokens: result.tokens,
                                 ended: result.stoppedBy == .stopToken)
-            try handle.write(contentsOf: try encoder.encode(target) + Data("\n".utf8))
+            try log.append(target)
             targets[target.question] = target
             done += 1
             if done % 50 == 0 || done == missing.count {
