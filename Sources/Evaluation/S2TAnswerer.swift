@@ -53,8 +53,7 @@ public final class S2TAnswerer: SpokenAnswerer {
         speech = try S2TModel(stage.speechConfig, seed: recipe.seed)
         try Self.load(values, into: speech, prefix: "speech.", run: run)
         speech.eval()
-        let c = generator.engine.config
-        tokenEmbeddings = speech.config.tiedCTCHead ? Tensor(generator.engine.embeddingMatrix(), shape: [c.vocabSize, c.dim]) : nil
+        tokenEmbeddings = speech.config.tiedCTCHead ? stage.tokenEmbeddings : nil
         try generator.engine.apply(lora: try Self.lora(values, recipe: recipe, layers: generator.engine.config.layers, run: run))
         prefixLength = prompt.prefix.count
         generator.engine.reset()

@@ -31,4 +31,10 @@ public enum EchoXHome {
     public static var models: URL { root.appendingPathComponent("models", isDirectory: true) }
     public static var corpora: URL { root.appendingPathComponent("corpora", isDirectory: true) }
     public static var runs: URL { root.appendingPathComponent("runs", isDirectory: true) }
+
+    /// A name (a folder under `root`, e.g. a run under `runs`) or a path: anything with a `/` is a path.
+    public static func location(_ nameOrPath: String, under root: URL) -> URL {
+        guard nameOrPath.contains("/") else { return root.appendingPathComponent(nameOrPath, isDirectory: true) }
+        return URL(fileURLWithPath: (nameOrPath as NSString).expandingTildeInPath).standardizedFileURL
+    }
 }

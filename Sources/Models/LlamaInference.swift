@@ -164,6 +164,9 @@ public final class LlamaInference {
         return out
     }
 
+    /// The token-embedding matrix as a tensor [V, C] (float32, no gradient).
+    public func embeddingTensor() -> Tensor { Tensor(embeddingMatrix(), shape: [config.vocabSize, config.dim]) }
+
     /// The float32 embedding row [C] of a token, e.g. to mix token and speech embeddings.
     public func embedding(of token: Int) throws -> [Float] {
         try checkToken(token)

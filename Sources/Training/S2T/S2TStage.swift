@@ -22,12 +22,8 @@ public final class S2TStage {
     public init(recipe: S2TRecipe, fetch: Bool = true, log: (String) -> Void = { _ in }) throws {
         try recipe.validate()
         self.recipe = recipe
-        func locate(_ name: String) throws -> URL {
-            if fetch, ModelStore.known.contains(where: { $0.name == name }) { return try ModelStore.fetch(name, log: log) }
-            return try ModelStore.resolve(name)
-        }
-        llmFile = try locate(recipe.llm)
-        whisper = try WhisperModel.load(try locate(recipe.whisper))
+        llmFile = try ModelStore.locate(recipe.llm, fetch: fetch, log: log)
+        whisper = try WhisperModel.load(try ModelStore.locate(recipe.whisper, fetch: fetch, log: log))
         generator = try LlamaGenerator(url: llmFile)
         answerer = try TextAnswerer(generator: generator, name: llmFile.lastPathComponent, maxTokens: recipe.answerTokens)
         prompt = try S2TPrompt(template: answerer.template, systemPrompt: answerer.systemPrompt, tokenizer: generator.tokenizer)
@@ -37,10 +33,7 @@ public final class S2TStage {
 
     /// The questions of the recipe: its sources (cut to the limit) and the entity questions.
     public func questions() throws -> [CorpusText] {
-        var items = try recipe.questions.flatMap { try S2TQuestions.read($0) }
-        if let limit = recipe.questionLimit { items = Array(items.prefix(limit)) }
-        guard !items.isEmpty else { throw TrainingError("the S2T question sources hold no question") }
-        return items.map(\.text) + S2TQuestions.entityQuestions(from: items, count: recipe.entityQuestions, seed: recipe.seed)
+        try S2TQuestions.texts(sources: recipe.questions, limit: recipe.questionLimit, entityQuestions: recipe.entityQuestions, seed: recipe.seed)
     }
 
     /// The corpus folder: named after what decides its audio, so recipes that speak alike share it.
@@ -116,9 +109,12 @@ public final class S2TStage {
         return config
     }
 
+    /// The inference engine's token embeddings [V, C] (dequantised once, when first needed).
+    public private(set) lazy var tokenEmbeddings: Tensor = generator.engine.embeddingTensor()
+
     /// The RMS of the LLM's token-embedding values (SmolLM2-135M: 0.136).
     public private(set) lazy var embeddingRMS: Float = {
-        let values = generator.engine.embeddingMatrix()
+        let values = UnsafeBufferPointer(start: tokenEmbeddings.data, count: tokenEmbeddings.count)
         var sum = 0.0
         for v in values { sum += Double(v) * Double(v) }
         return Float((sum / Double(max(values.count, 1))).squareRoot())

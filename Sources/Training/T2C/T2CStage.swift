@@ -20,34 +20,22 @@ public final class T2CStage {
     public init(recipe: T2CRecipe, fetch: Bool = true, log: (String) -> Void = { _ in }) throws {
         try recipe.validate()
         self.recipe = recipe
-        if fetch, ModelStore.known.contains(where: { $0.name == recipe.llm }) {
-            llmFile = try ModelStore.fetch(recipe.llm, log: log)
-        } else {
-            llmFile = try ModelStore.resolve(recipe.llm)
-        }
+        llmFile = try ModelStore.locate(recipe.llm, fetch: fetch, log: log)
         generator = try LlamaGenerator(url: llmFile)
         answerer = try TextAnswerer(generator: generator, name: llmFile.lastPathComponent, maxTokens: recipe.answerTokens)
-        unitsFolder = Self.unitsLocation(recipe.units)
+        unitsFolder = EchoXHome.location(recipe.units, under: EchoXHome.models)
         guard FileManager.default.fileExists(atPath: unitsFolder.appendingPathComponent(UnitsModel.configFile).path) else {
             throw TrainingError("T2C speaks through the units model \(unitsFolder.path), which is not there: train it with `echox units train CORPUS --preset quick --out \(unitsFolder.path)` (a corpus with its target voice, e.g. `echox corpus synth --voices target`), or set `units` in the T2C config")
         }
         units = try UnitsModel.load(from: unitsFolder)
     }
 
-    /// A units model name (a folder in $ECHOX_HOME/models) or a path.
-    public static func unitsLocation(_ nameOrPath: String) -> URL {
-        nameOrPath.contains("/") ? URL(fileURLWithPath: (nameOrPath as NSString).expandingTildeInPath).standardizedFileURL
-            : EchoXHome.models.appendingPathComponent(nameOrPath, isDirectory: true)
-    }
-
     // MARK: - Data
 
     /// The texts: the text LLM's answers to the recipe's questions (the S2T stage's targets, one shared file).
     public func answers(log: (String) -> Void = { _ in }) throws -> [S2TTargets.Target] {
-        var items = try recipe.questions.flatMap { try S2TQuestions.read($0) }
-        if let limit = recipe.questionLimit { items = Array(items.prefix(limit)) }
-        guard !items.isEmpty else { throw TrainingError("the T2C question sources hold no question") }
-        let questions = items.map(\.text) + S2TQuestions.entityQuestions(from: items, count: recipe.entityQuestions, seed: recipe.seed)
+        let questions = try S2TQuestions.texts(sources: recipe.questions, limit: recipe.questionLimit,
+                                               entityQuestions: recipe.entityQuestions, seed: recipe.seed)
         let targets = S2TTargets(file: S2TTargets.file(llm: llmFile, answerTokens: recipe.answerTokens))
         log("texts: the text LLM's answers to \(questions.count) questions in \(targets.file.path)")
         let byQuestion = try targets.make(questions: questions, answerer: answerer, progress: log)
@@ -94,10 +82,7 @@ public final class T2CStage {
     }
 
     /// The LLM's token embeddings [V, E] in f32, frozen.
-    public func tokenEmbeddings() -> Tensor {
-        let c = generator.engine.config
-        return Tensor(generator.engine.embeddingMatrix(), shape: [c.vocabSize, c.dim])
-    }
+    public func tokenEmbeddings() -> Tensor { generator.engine.embeddingTensor() }
 
     public var optimization: OptimizationConfig {
         .fixedLength(learningRate: recipe.learningRate, warmupSteps: recipe.warmupSteps, steps: recipe.steps,
