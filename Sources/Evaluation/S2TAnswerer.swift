@@ -19,9 +19,8 @@ public final class S2TAnswerer: SpokenAnswerer {
     public let maxTokens: Int
     /// The LLM's token embeddings [V, C] for a tied CTC head (nil when untied).
     private let tokenEmbeddings: Tensor?
-    /// The system turn and the user turn's start, prefilled when the run is loaded (before any
-    /// question arrives) and kept in the cache.
-    private let prefixLength: Int
+    /// The engine with the run's LoRA and the prompt's prefix prefilled when the run is loaded.
+    public let decoder: S2TEngineDecoder
 
     /// Seconds of each part of the last answer before its first token (`whisper`, `adapter`, `prompt`).
     public private(set) var lastTimings: [(String, Double)] = []
@@ -33,7 +32,7 @@ public final class S2TAnswerer: SpokenAnswerer {
     public var speaks: Bool { false }
 
     /// Loads the run's recipe and checkpoint; the models must be in the cache (the error names the command).
-    public init(run: URL, maxTokens: Int? = nil) throws {
+    public convenience init(run: URL, maxTokens: Int? = nil) throws {
         guard StageRun.isRun(run, of: S2TRecipe.self) else {
             throw EvaluationError("\(run.path) is not an S2T run (no \(S2TRecipe.fileName)): train one with `echox train s2t --preset tiny --run DIR`")
         }
@@ -41,23 +40,26 @@ public final class S2TAnswerer: SpokenAnswerer {
         guard FileManager.default.fileExists(atPath: checkpoint.path) else {
             throw EvaluationError("the run \(run.lastPathComponent) has no checkpoint yet: train it (`echox train s2t --run \(run.path)`) first")
         }
+        let stage = try S2TStage(recipe: try S2TRecipe.read(run.appendingPathComponent(S2TRecipe.fileName)), fetch: false)
+        let (step, values) = try TrainingCheckpoint.parameters(in: checkpoint)
+        try self.init(run: run, stage: stage, values: values, step: step, maxTokens: maxTokens)
+    }
+
+    /// The speech model of `stage` with trained values (`speech.*` and the LLM's `llm.*` LoRA), e.g. an Echo run's.
+    public init(run: URL, stage: S2TStage, values: [String: Tensor], step: Int, maxTokens: Int? = nil) throws {
         self.run = run
-        recipe = try S2TRecipe.read(run.appendingPathComponent(S2TRecipe.fileName))
-        let stage = try S2TStage(recipe: recipe, fetch: false)
+        recipe = stage.recipe
         whisper = stage.whisper
         generator = stage.generator
         prompt = stage.prompt
         self.maxTokens = maxTokens ?? recipe.answerTokens
-        let (step, values) = try TrainingCheckpoint.parameters(in: checkpoint)
         self.step = step
         speech = try S2TModel(stage.speechConfig, seed: recipe.seed)
-        try Self.load(values, into: speech, prefix: "speech.", run: run)
+        try speech.load(values, prefix: "speech.", source: "the checkpoint of \(run.lastPathComponent)")
         speech.eval()
         tokenEmbeddings = speech.config.tiedCTCHead ? stage.tokenEmbeddings : nil
-        try generator.engine.apply(lora: try Self.lora(values, recipe: recipe, layers: generator.engine.config.layers, run: run))
-        prefixLength = prompt.prefix.count
-        generator.engine.reset()
-        if !prompt.prefix.isEmpty { try generator.engine.prefill(prompt.prefix.map(Int.init)) }
+        try generator.engine.apply(lora: try recipe.loraWeights(values, layers: generator.engine.config.layers, source: "the checkpoint of \(run.lastPathComponent)"))
+        decoder = try S2TEngineDecoder(generator: generator, prompt: prompt)
     }
 
     // MARK: - Answering
@@ -80,36 +82,27 @@ public final class S2TAnswerer: SpokenAnswerer {
         }
     }
 
-    /// Answers one spoken question, streaming the text through `onText` (false stops).
-    public func answer(_ clip: AudioClip, source: String = "the question", onText: (String) -> Bool = { _ in true }) throws -> GenerationResult {
+    /// Answers one spoken question, streaming the text through `onText` (false stops); `onToken` gets
+    /// each token with the hidden state that predicted it.
+    public func answer(_ clip: AudioClip, source: String = "the question", onText: (String) -> Bool = { _ in true },
+                       onToken: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil) throws -> GenerationResult {
         let speechRows = try embeddings(of: clip, source: source).values
-        return try decode(onText: onText) { try generator.engine.prefill(embeddings: speechRows) }
+        let result = try decoder.answer(speech: speechRows, maxTokens: maxTokens, onText: onText, onToken: onToken)
+        lastTimings.append(("prompt", result.prefillSeconds))
+        return result
     }
 
     /// Answers a typed question with the same LLM and LoRA (the question's tokens in place of speech).
-    public func answer(text: String, onText: (String) -> Bool = { _ in true }) throws -> GenerationResult {
-        let tokens = prompt.transcript(text).map(Int.init)
-        guard !tokens.isEmpty else { throw EvaluationError("the question text is empty") }
-        lastTimings = []
+    public func answer(text: String, onText: (String) -> Bool = { _ in true },
+                       onToken: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil) throws -> GenerationResult {
         lastHeard = nil
-        return try decode(onText: onText) { try generator.engine.prefill(tokens) }
+        let result = try decoder.answer(text: text, maxTokens: maxTokens, onText: onText, onToken: onToken)
+        lastTimings = [("prompt", result.prefillSeconds)]
+        return result
     }
 
     public func answer(_ questions: [AudioClip], speak: Bool) throws -> [SpokenAnswer] {
         try questions.map { SpokenAnswer(text: try answer($0).text) }
-    }
-
-    /// Rewinds to the kept prefix, appends the question and the suffix, and decodes greedily.
-    private func decode(onText: (String) -> Bool, question: () throws -> Void) throws -> GenerationResult {
-        let engine = generator.engine
-        engine.rewind(to: prefixLength)
-        let options = GenerationOptions(maxTokens: maxTokens, sampling: .greedy)
-        let result = try generator.generate(prefilling: {
-            try question()
-            return try engine.prefill(prompt.suffix.map(Int.init))
-        }, options: options, onText: onText)
-        lastTimings.append(("prompt", result.prefillSeconds))
-        return result
     }
 
     // MARK: - Checks
@@ -137,36 +130,5 @@ public final class S2TAnswerer: SpokenAnswerer {
         guard peak > 1e-3, rms > 1e-4 else {
             throw EvaluationError(String(format: "%@ is silent (peak %.5f): check the microphone or the file, and record the question again", source, peak))
         }
-    }
-
-    // MARK: - Weights
-
-    /// Copies the checkpoint's `prefix`-named tensors into `module`'s parameters (all must be there).
-    static func load(_ values: [String: Tensor], into module: Module, prefix: String, run: URL) throws {
-        for (name, parameter) in module.namedParameters {
-            guard let value = values[prefix + name], value.shape == parameter.shape else {
-                throw EvaluationError("the checkpoint of \(run.lastPathComponent) lacks \(prefix + name) (or has another shape): it was not written by an S2T run of this recipe — train the run again")
-            }
-            parameter.data.update(from: value.data, count: parameter.count)
-        }
-    }
-
-    /// The LoRA adapters of the checkpoint for the inference engine.
-    static func lora(_ values: [String: Tensor], recipe: S2TRecipe, layers: Int, run: URL) throws -> LlamaLoRAWeights {
-        let paths: [LlamaProjection: String] = [.q: "attention.wq", .k: "attention.wk", .v: "attention.wv", .o: "attention.wo",
-                                                .gate: "mlp.gate", .up: "mlp.up", .down: "mlp.down"]
-        let targets = recipe.loraTargets.compactMap(LlamaProjection.init(rawValue:))
-        let scale = recipe.loraAlpha / Float(recipe.loraRank)
-        return LlamaLoRAWeights(layers: try (0..<layers).map { layer in
-            var adapters: [LlamaProjection: LlamaLoRAWeights.Adapter] = [:]
-            for projection in targets {
-                let base = "llm.layers.\(layer).\(paths[projection]!).lora."
-                guard let a = values[base + "a"], let b = values[base + "b"] else {
-                    throw EvaluationError("the checkpoint of \(run.lastPathComponent) lacks the LoRA adapter \(base)a/b: train the run again")
-                }
-                adapters[projection] = try LlamaLoRAWeights.Adapter(a: a.scalars, b: b.scalars, rank: recipe.loraRank, scale: scale)
-            }
-            return adapters
-        })
     }
 }

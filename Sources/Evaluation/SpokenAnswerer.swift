@@ -68,6 +68,7 @@ public enum SpokenAnswerers {
             throw EvaluationError("no run at \(run.path) — give the folder of a run trained by \(trainingCommand(for: mode))")
         }
         if mode == .s2t, StageRun.isRun(run, of: S2TRecipe.self) { return try S2TAnswerer(run: run) }
+        if StageRun.isRun(run, of: EchoRecipe.self) { return try EchoAnswerer(run: run) }
         throw EvaluationError("the run \(run.lastPathComponent) has no \(stage): it is trained by \(trainingCommand(for: mode))")
     }
 }

@@ -58,10 +58,12 @@ public final class LlamaGenerator {
     }
 
     /// Generates after `prefill` has appended the prompt (tokens, input embeddings, or both) to the
-    /// engine and returned the logits after its last position.
+    /// engine and returned the logits after its last position. `onToken` gets each new token with the
+    /// final hidden state [C] that predicted it (valid during the call), before its text goes out.
     @discardableResult
     public func generate(prefilling prefill: () throws -> UnsafeBufferPointer<Float>, options: GenerationOptions,
-                         onText: (String) -> Bool = { _ in true }) throws -> GenerationResult {
+                         onText: (String) -> Bool = { _ in true },
+                         onToken: ((Int, UnsafeBufferPointer<Float>) -> Void)? = nil) throws -> GenerationResult {
         let stops = options.stopTokens ?? tokenizer.stopTokenIDs
         var sampler = Sampler(options.sampling)
         var decoder = StreamingDecoder(tokenizer: tokenizer)
@@ -75,6 +77,7 @@ public final class LlamaGenerator {
             let next = sampler.sample(logits)
             if stops.contains(next) { result.stoppedBy = .stopToken; break }
             result.tokens.append(next)
+            onToken?(next, engine.lastHiddenState)
             let piece = decoder.append(next)
             result.text += piece
             if !piece.isEmpty && !onText(piece) { result.stoppedBy = .callback; break }

@@ -151,7 +151,9 @@ public final class LlamaInference {
     public func rewind(to length: Int) { position = min(position, max(0, length)) }
 
     /// The final hidden state [C] (after the last norm) of the most recent position.
-    public var lastHidden: [Float] { Array(UnsafeBufferPointer(start: hiddenBuffer, count: config.dim)) }
+    public var lastHidden: [Float] { Array(lastHiddenState) }
+    /// The same without a copy (valid until the next call).
+    public var lastHiddenState: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: hiddenBuffer, count: config.dim) }
 
     /// The logits [V] of the most recent position (valid until the next call).
     public var lastLogits: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: logitsBuffer, count: config.vocabSize) }

@@ -99,6 +99,9 @@ public final class UnitsModel {
 
     // MARK: - Units → speech
 
+    /// The sample rate of the speech it makes.
+    public var sampleRate: Int { extractor.config.sampleRate }
+
     /// Speech for deduplicated units; `durations` (unit frames) default to the duration predictor's.
     public func synthesize(units: [Int32], durations: [Int32]? = nil) throws -> AudioClip {
         guard !units.isEmpty else { throw UnitsModelError("no units to synthesise") }

@@ -63,6 +63,20 @@ public protocol GradientTask: AnyObject {
     func loss(rng: inout SeededRandom) throws -> TaskLoss
     /// Lines for `show params`.
     func describe() -> [(String, String)]
+    /// What the task keeps besides its parameters (e.g. a pseudo-label cache), saved in every checkpoint.
+    func savedState() -> TaskState
+    /// Checks a checkpoint's `savedState` and returns what takes it back (run only once the rest of the
+    /// checkpoint is in); throws, changing nothing, when it does not fit the task.
+    func restoring(_ state: TaskState) throws -> () -> Void
+}
+
+/// A task's own part of a checkpoint: named tensors and fields.
+public struct TaskState {
+    public var tensors: [(String, Tensor)]
+    public var fields: [String: String]
+    public init(tensors: [(String, Tensor)] = [], fields: [String: String] = [:]) { self.tensors = tensors; self.fields = fields }
+    public var isEmpty: Bool { tensors.isEmpty && fields.isEmpty }
+    public func tensor(_ name: String) -> Tensor? { tensors.first { $0.0 == name }?.1 }
 }
 
 extension GradientTask {
@@ -70,6 +84,13 @@ extension GradientTask {
         ParameterGroup.decayMatrices(model.trainableParameters, weightDecay: weightDecay)
     }
     public func describe() -> [(String, String)] { [] }
+    public func savedState() -> TaskState { TaskState() }
+    public func restoring(_ state: TaskState) throws -> () -> Void {
+        guard state.isEmpty else {
+            throw TrainingError("the checkpoint holds task state (\((state.fields.keys + state.tensors.map(\.0)).sorted().joined(separator: ", "))) that a \(name) job does not keep: resume it with the job that wrote it")
+        }
+        return {}
+    }
 }
 
 /// The one gradient training loop: every gradient-trained stage is a `GradientTask` stepped here.
@@ -159,12 +180,14 @@ public final class GradientTrainer: TrainingJob {
     public func saveState(to url: URL) throws {
         try TrainingCheckpoint.save(parameters: optimizer.parameters, optimizer: optimizer,
                                     contents: .init(step: optimizer.stepCount, generators: generators,
-                                                    fields: ["job": name, "peak_lr": String(config.learningRate)]), to: url)
+                                                    fields: ["job": name, "peak_lr": String(config.learningRate)], task: task.savedState()),
+                                    to: url)
     }
 
     public func loadState(from url: URL) throws {
         let modules = task.model.randomGenerators
-        let contents = try TrainingCheckpoint.load(parameters: optimizer.parameters, optimizer: optimizer, from: url)
+        let contents = try TrainingCheckpoint.load(parameters: optimizer.parameters, optimizer: optimizer, from: url,
+                                                   checkTask: task.restoring)
         if let data = contents.generators["data"] { rng = data }
         // A rate changed during the run (`set lr`) goes on as it was.
         if let peak = contents.fields["peak_lr"].flatMap(Float.init) { setPeakLearningRate(peak) }

@@ -18,15 +18,19 @@ public enum TrainingCheckpoint {
         public var generators: [String: SeededRandom]
         /// Fields of the job (its kind, a stage name, a data cursor).
         public var fields: [String: String]
-        public init(step: Int, generators: [String: SeededRandom], fields: [String: String] = [:]) {
-            self.step = step; self.generators = generators; self.fields = fields
+        /// The task's own state (`task.*` tensors and fields).
+        public var task: TaskState
+        public init(step: Int, generators: [String: SeededRandom], fields: [String: String] = [:], task: TaskState = TaskState()) {
+            self.step = step; self.generators = generators; self.fields = fields; self.task = task
         }
     }
 
     public static func save(parameters: [(String, Tensor)], optimizer: Optimizer, contents: Contents, to url: URL) throws {
         var tensors = parameters.map { ("param.\($0.0)", $0.1) }
         tensors += optimizer.state.tensors
+        tensors += contents.task.tensors.map { ("task.\($0.0)", $0.1) }
         var metadata = contents.fields.reduce(into: [String: String]()) { $0["field.\($1.key)"] = $1.value }
+        for (key, value) in contents.task.fields { metadata["task.\(key)"] = value }
         metadata["format"] = formatTag
         metadata["step"] = String(contents.step)
         for (name, generator) in contents.generators {
@@ -36,11 +40,14 @@ public enum TrainingCheckpoint {
     }
 
     /// Reads a checkpoint and, only when every part of it fits, copies its values into `parameters`
-    /// and `optimizer`; returns the rest for the job to restore. A damaged or foreign file changes nothing.
-    public static func load(parameters: [(String, Tensor)], optimizer: Optimizer, from url: URL) throws -> Contents {
+    /// and `optimizer` and commits the task's state that `checkTask` accepted (it throws when the state
+    /// does not fit); returns the rest for the job to restore. A damaged or foreign file changes nothing.
+    public static func load(parameters: [(String, Tensor)], optimizer: Optimizer, from url: URL,
+                            checkTask: (TaskState) throws -> () -> Void = { _ in {} }) throws -> Contents {
         let (file, step) = try open(url)
         var generators: [String: SeededRandom] = [:]
         var fields: [String: String] = [:]
+        var task = TaskState()
         for (key, value) in file.metadata {
             if key.hasPrefix("rng.") {
                 let words = value.split(separator: ",").compactMap { UInt64($0) }
@@ -50,6 +57,8 @@ public enum TrainingCheckpoint {
                 generators[String(key.dropFirst(4))] = generator
             } else if key.hasPrefix("field.") {
                 fields[String(key.dropFirst(6))] = value
+            } else if key.hasPrefix("task.") {
+                task.fields[String(key.dropFirst(5))] = value
             }
         }
         // Read and check every tensor before changing anything.
@@ -57,7 +66,13 @@ public enum TrainingCheckpoint {
         var optimizerTensors: [(String, Tensor)] = []
         for name in file.names {
             let t = try file.tensor(named: name)
-            if name.hasPrefix("param.") { values[String(name.dropFirst(6))] = t } else { optimizerTensors.append((name, t)) }
+            if name.hasPrefix("param.") {
+                values[String(name.dropFirst(6))] = t
+            } else if name.hasPrefix("task.") {
+                task.tensors.append((String(name.dropFirst(5)), t))
+            } else {
+                optimizerTensors.append((name, t))
+            }
         }
         let expected = Set(parameters.map(\.0))
         let missing = expected.subtracting(values.keys).sorted()
@@ -71,9 +86,11 @@ public enum TrainingCheckpoint {
             throw TrainingError("\(url.path): parameter \(name) has shape \(values[name]!.shape) but the job's is \(p.shape) — the checkpoint belongs to a differently sized model")
         }
         // The optimiser checks its whole state before it copies any of it.
+        let commitTask = try checkTask(task)
         try optimizer.load(OptimizerState(stepCount: step, tensors: optimizerTensors))
         for (name, p) in parameters { p.data.update(from: values[name]!.data, count: p.count) }
-        return Contents(step: step, generators: generators, fields: fields)
+        commitTask()
+        return Contents(step: step, generators: generators, fields: fields, task: task)
     }
 
     /// The trained parameters of a checkpoint by path (without `param.`), for using what a run learned.

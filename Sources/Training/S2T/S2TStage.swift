@@ -87,7 +87,7 @@ public final class S2TStage {
             if !states.cached { computed += 1 }
             examples.append(S2TExample(states: states.values, frames: states.frames, transcript: prompt.transcript(entry.text),
                                        prefix: prompt.prefix, suffix: prompt.suffix,
-                                       answer: prompt.answer(tokens: target.tokens, ended: target.ended)))
+                                       answer: prompt.answer(tokens: target.tokens, ended: target.ended), answerLength: target.tokens.count))
             if (i + 1) % 500 == 0 || i + 1 == entries.count {
                 log(String(format: "whisper states: %d/%d utterances (%d computed, %.0f s)", i + 1, entries.count, computed, Date().timeIntervalSince(start)))
             }

@@ -18,11 +18,17 @@ public struct S2TExample: Sendable {
     public var suffix: [Int32]
     /// The answer's tokens, ending with the end-of-turn token.
     public var answer: [Int32]
+    /// The answer's text tokens: the first `answerLength` of `answer` (the rest end the turn).
+    public var answerLength: Int
 
-    public init(states: [Float], frames: Int, transcript: [Int32], prefix: [Int32], suffix: [Int32], answer: [Int32]) {
+    public init(states: [Float], frames: Int, transcript: [Int32], prefix: [Int32], suffix: [Int32], answer: [Int32], answerLength: Int? = nil) {
         self.states = states; self.frames = frames; self.transcript = transcript
         self.prefix = prefix; self.suffix = suffix; self.answer = answer
+        self.answerLength = min(answerLength ?? answer.count, answer.count)
     }
+
+    /// The answer's text tokens, without the end of the turn.
+    public var answerText: [Int32] { Array(answer.prefix(answerLength)) }
 }
 
 /// The modules S2T trains together: the speech side in full, the LLM through its LoRA adapters.
@@ -60,41 +66,33 @@ public final class S2TTask: GradientTask {
     public var name: String { "s2t" }
     public var model: Module { stack }
 
-    public func loss(rng: inout SeededRandom) throws -> TaskLoss {
-        let items = (0..<batch).map { _ in examples[rng.int(below: examples.count)] }
-        let (speech, llm) = (stack.speech, stack.llm)
-        let e = speech.config.encoderDim, c = llm.config.dim
-        // Encoder states padded to the longest item: [B, T, E].
+    /// The speech side's output for items: their encoder states padded to the longest, [B, T, E].
+    public func speechOutput(_ items: [S2TExample]) throws -> S2TOutput {
+        let speech = stack.speech, e = speech.config.encoderDim
         let longest = items.map(\.frames).max()!
         let states = Tensor(zeros: [items.count, longest, e])
         for (b, item) in items.enumerated() {
             item.states.withUnsafeBufferPointer { (states.data + b * longest * e).update(from: $0.baseAddress!, count: item.frames * e) }
         }
-        let output = try speech(states, lengths: items.map(\.frames), tokenEmbeddings: llm.embedding.weight)
-        let ctc = try speech.ctcLoss(output, transcripts: items.map(\.transcript))
+        return try speech(states, lengths: items.map(\.frames), tokenEmbeddings: stack.llm.embedding.weight)
+    }
 
-        // Each item's input: prefix, its speech embeddings, suffix, answer but its last token; the
-        // answer is the only target. Items are padded at the end (causal attention never looks there).
-        var rows: [Tensor] = [], targets: [[Int32]] = []
-        for (b, item) in items.enumerated() {
-            let spoken = output.embeddings.slice(axis: 0, start: b, length: 1).slice(axis: 1, start: 0, length: output.lengths[b])
-            let tail = item.suffix + item.answer.dropLast()
-            let input = Tensor.concat([llm.embed(item.prefix, shape: [1, item.prefix.count]), spoken,
-                                       llm.embed(tail, shape: [1, tail.count])].filter { $0.shape[1] > 0 }, axis: 1)
-            let before = item.prefix.count + output.lengths[b] + item.suffix.count - 1
-            rows.append(input)
-            targets.append(Array(repeating: -100, count: before) + item.answer)
-        }
-        let length = rows.map { $0.shape[1] }.max()!
-        let inputs = Tensor.concat(rows.map { $0.shape[1] < length ? $0.padded(axis: 1, before: 0, after: length - $0.shape[1]) : $0 }, axis: 0)
-        let flatTargets = targets.flatMap { $0 + Array(repeating: -100, count: length - $0.count) }
-        // The LM head only at the answer's positions: [N, V] for the N answer tokens of the batch.
-        let answerRows = flatTargets.indices.filter { flatTargets[$0] != -100 }
-        let hidden = llm.hiddenStates(embeddings: inputs).reshaped([items.count * length, c])
-        let logits = llm.logits(hidden: hidden.indexSelect(axis: 0, answerRows))
-        let ce = logits.crossEntropy(targets: answerRows.map { flatTargets[$0] })
-        let total = ce + ctc * ctcWeight
-        let decode = self.decode, vocab = llm.config.vocabSize
+    /// The S2T loss of items: CE on each answer given its speech, and CTC of the transcripts.
+    public func losses(_ items: [S2TExample]) throws -> (total: Tensor, ce: Tensor, ctc: Tensor, logits: Tensor, output: S2TOutput) {
+        let llm = stack.llm
+        let output = try speechOutput(items)
+        let ctc = try stack.speech.ctcLoss(output, transcripts: items.map(\.transcript))
+        // The answer is the only target; the LM head only at its positions: [N, V] for the N answer tokens.
+        let answers = items.map(\.answer)
+        let logits = llm.logits(hidden: S2TPromptBatch(items: items, speech: output, continuations: answers, llm: llm).hiddenStates(llm))
+        let ce = logits.crossEntropy(targets: answers.flatMap { $0 })
+        return (ce + ctc * ctcWeight, ce, ctc, logits, output)
+    }
+
+    public func loss(rng: inout SeededRandom) throws -> TaskLoss {
+        let items = (0..<batch).map { _ in examples[rng.int(below: examples.count)] }
+        let (total, ce, ctc, logits, output) = try losses(items)
+        let decode = self.decode, vocab = stack.llm.config.vocabSize
         let firstCount = items[0].answer.count
         return TaskLoss(total: total, terms: ["ce": Double(ce.item), "ctc": Double(ctc.item)],
                         tokens: items.reduce(0) { $0 + $1.answer.count }) {

@@ -8,6 +8,7 @@ extension CommandRegistry {
         registry.registerLoader(ShellTraining.runLoader)
         registry.registerLoader(EchoXStages.s2t.loader)
         registry.registerLoader(EchoXStages.t2c.loader)
+        registry.registerLoader(EchoXStages.echo.loader)
         registry.register(DataCommand())
         registry.register(ChatCommand())
         registry.register(ModelCommand())

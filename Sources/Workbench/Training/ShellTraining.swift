@@ -78,5 +78,6 @@ public enum JobBuilders {
         "units": UnitsTraining.rebuild,
         "s2t": EchoXStages.s2t.rebuild,
         "t2c": EchoXStages.t2c.rebuild,
+        "echo": EchoXStages.echo.rebuild,
     ]
 }

@@ -1,24 +1,29 @@
 import Foundation
 import Training
 
-/// `train <stage> …` and `load <stage> …` for an EchoX stage (S2T, T2C): the stage's job of the trainer
+/// `train <stage> …` and `load <stage> …` for an EchoX stage (S2T, T2C, Echo): the stage's job of the trainer
 /// framework, with the same options in both (and on the command line: `echox train t2c --preset tiny --run DIR`).
 struct StageTraining<Recipe: StageRecipe> {
     /// What the stage does, for `load` and `help train`.
     let summary: String
     /// What `train` says when the run is done (RUN: the run's path).
     let whenFinished: String
+    /// Flags of the stage's own (`--conventional`), and how they change a recipe.
+    var flags: [OptionSpec] = []
+    var applyFlags: (_ recipe: inout Recipe, _ options: CommandOptions) throws -> Void = { _, _ in }
+    /// The run a recipe trains into when none is named.
+    var defaultRun: (Recipe) -> String = { "\(Recipe.stage)-\($0.preset)" }
     /// Finds the models and builds (or completes) the data of a recipe, then makes the job.
-    let makeJob: (_ recipe: Recipe, _ recipeFile: URL, _ log: @escaping (String) -> Void) throws -> GradientTrainer
+    let makeJob: (_ recipe: Recipe, _ recipeFile: URL, _ runsRoot: URL, _ log: @escaping (String) -> Void) throws -> GradientTrainer
 
     var stage: String { Recipe.stage }
     var presets: String { Recipe.presetNames.joined(separator: "|") }
-    var usage: String { "train \(stage) [preset=\(presets)] [config=FILE] [run=DIR] [steps=N]" }
+    var usage: String { "train \(stage) [preset=\(presets)] [config=FILE] [run=DIR] [steps=N]" + flags.map { " [\($0.name)]" }.joined() }
     var options: [OptionSpec] {
         [OptionSpec("preset", help: Recipe.presetNames.joined(separator: " or ") + " (the first a few-minute demo, the last the real stage)"),
          OptionSpec("config", help: "a recipe file (JSON; a run's \(Recipe.fileName) is one): keys it lacks come from its preset"),
          OptionSpec("run", help: "the run directory: a name under $ECHOX_HOME/runs or a path (default \(stage)-<preset>)"),
-         OptionSpec("steps", help: "length of the schedule (the recipe's steps)")]
+         OptionSpec("steps", help: "length of the schedule (the recipe's steps)")] + flags
     }
 
     /// Builds the stage's job (and whatever it needs and is missing), resumes its run when it has a
@@ -34,14 +39,23 @@ struct StageTraining<Recipe: StageRecipe> {
         if let config = parsed["config"] { given = try library { try Recipe.read(URL(fileURLWithPath: config)) } }
         let steps = try parsed.int("steps", in: 1...1_000_000)
         let first = Recipe.presetNames[0]
-        let runWord = parsed["run"] ?? parsed.positional.first ?? "\(stage)-\(given?.preset ?? first)"
         if given == nil && parsed["run"] == nil && parsed.positional.isEmpty { given = try library { try Recipe.preset(first) } }
+        if var recipe = given {
+            try applyFlags(&recipe, parsed)
+            given = recipe
+        }
+        let runWord = parsed["run"] ?? parsed.positional.first ?? defaultRun(given!)
         let location = StageRun.location(runWord, runsRoot: context.state.runsRoot)
         if given == nil && !StageRun.isRun(location, of: Recipe.self) {
             throw WorkbenchError.invalidArgument("no \(stage.uppercased()) run at \(location.path): start one with preset=\(presets) or config=FILE (`run list` shows the runs)")
         }
         let run = try library { try StageRun.directory(runWord, runsRoot: context.state.runsRoot) }
         let recipe: Recipe = try library { try StageRun.recipe(of: run, given: given, steps: steps) }
+        var flagged = recipe
+        try applyFlags(&flagged, parsed)
+        guard flagged == recipe else {
+            throw WorkbenchError.invalidArgument("the run \(run.name) was made with other \(flags.map(\.name).joined(separator: "/")) settings (its \(Recipe.fileName)): leave them out to continue it, or train into a new run=")
+        }
         let job = try build(recipe: recipe, recipeFile: run.url.appendingPathComponent(Recipe.fileName), context: context)
         context.state.closeMetrics()
         if run.hasCheckpoint {
@@ -58,7 +72,8 @@ struct StageTraining<Recipe: StageRecipe> {
     func build(recipe: Recipe, recipeFile: URL, context: CommandContext) throws -> GradientTrainer {
         let progress = context.progress("\(stage) data", total: nil)
         defer { progress.finish() }
-        return try library { try makeJob(recipe, recipeFile) { progress.note($0) } }
+        let runsRoot = context.state.runsRoot
+        return try library { try makeJob(recipe, recipeFile, runsRoot) { progress.note($0) } }
     }
 
     /// Rebuilds the job of a run from its spec (for `load run`, `train resume=`).
@@ -101,7 +116,7 @@ enum EchoXStages {
     static let s2t = StageTraining<S2TRecipe>(
         summary: "EchoX stage I (speech → text answers) as a steppable job: step, train for N, show losses, show sample, plot ce",
         whenFinished: "`ask run=RUN …` uses it"
-    ) { recipe, file, log in
+    ) { recipe, file, _, log in
         let stage = try S2TStage(recipe: recipe, log: log)
         return try stage.job(examples: try stage.examples(log: log), recipeFile: file)
     }
@@ -109,8 +124,19 @@ enum EchoXStages {
     static let t2c = StageTraining<T2CRecipe>(
         summary: "EchoX stage II (text → unit-language speech of the target voice) as a steppable job: step, train for N, show sample, plot ce",
         whenFinished: "Echo training starts from it"
-    ) { recipe, file, log in
+    ) { recipe, file, _, log in
         let stage = try T2CStage(recipe: recipe, log: log)
+        return try stage.job(examples: try stage.examples(log: log), recipeFile: file)
+    }
+
+    static let echo = StageTraining<EchoRecipe>(
+        summary: "EchoX stage III (the LLM's hidden states → speech, learnt from its own echo) as a steppable job: step, train for N, show sample, plot echo",
+        whenFinished: "`ask run=RUN … out=A.wav` speaks with it",
+        flags: [OptionSpec("conventional", flag: true, help: "the ablation: annotated units of the target answers instead of echo targets")],
+        applyFlags: { recipe, options in if try options.flag("conventional") { recipe.conventional = true } },
+        defaultRun: { "\($0.conventional ? "conventional" : "echo")-\($0.preset)" }
+    ) { recipe, file, runsRoot, log in
+        let stage = try EchoStage(recipe: recipe, runsRoot: runsRoot, log: log)
         return try stage.job(examples: try stage.examples(log: log), recipeFile: file)
     }
 
@@ -118,5 +144,6 @@ enum EchoXStages {
     static let byName: [String: (_ words: [String], _ context: CommandContext) throws -> CommandResult] = [
         "s2t": { try s2t.run($0, in: $1) },
         "t2c": { try t2c.run($0, in: $1) },
+        "echo": { try echo.run($0, in: $1) },
     ]
 }

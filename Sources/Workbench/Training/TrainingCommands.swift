@@ -25,7 +25,7 @@ public final class StepCommand: WorkbenchCommand {
 /// `train for <n>` and `train until <metric><op><value>` over the loaded job (or a resumed run).
 public final class TrainCommand: WorkbenchCommand {
     public let name = "train"
-    public let usage = "train [resume=RUN] [run=NAME] for <steps> | until <metric><op><value> | train s2t|t2c [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N]"
+    public let usage = "train [resume=RUN] [run=NAME] for <steps> | until <metric><op><value> | train s2t|t2c|echo [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N]"
     public let summary = "train the loaded job for a number of steps or until a metric condition holds (Ctrl-C stops; checkpoints into the run)"
     public let help = """
         train for <steps>                 run that many steps
@@ -39,13 +39,17 @@ public final class TrainCommand: WorkbenchCommand {
         train t2c [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N]
                                           EchoX stage II: the text LLM's answers spoken by the units
                                           model's target voice, as unit-language words; same behaviour
+        train echo [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N] [conventional]
+                                          EchoX stage III from the trained S2T and T2C runs: the Echo
+                                          decoder learns the speech of the model's own answers (echo
+                                          targets); `conventional` learns annotated units instead
         Every step is appended to metrics.jsonl in the run; its trainable state is checkpointed every
         train.checkpoint_every steps and whenever training stops, so `load run NAME` (or `echox train
         --resume NAME for N`) continues it exactly. Ctrl-C stops at the next step boundary.
         """
     public let options = [OptionSpec("resume", help: "continue this run from its checkpoint"),
                           OptionSpec("run", help: "the run directory to log and checkpoint into")]
-    public let arguments = [ArgumentSpec("for|until|s2t|t2c", completion: .words(["for", "until", "resume=", "run=", "s2t", "t2c"])),
+    public let arguments = [ArgumentSpec("for|until|s2t|t2c|echo", completion: .words(["for", "until", "resume=", "run=", "s2t", "t2c", "echo"])),
                             ArgumentSpec("value", variadic: true)]
     public init() {}
 
