@@ -1,0 +1,94 @@
+import Foundation
+import XCTest
+
+/// The Echo stage through the real executable, on small S2T and T2C runs made in an empty home: the
+/// echo losses fall, a SIGKILL is resumed exactly (pseudo-label cache included), the conventional
+/// ablation trains, `ask` speaks the answer (streaming too), and wrong runs get clear errors.
+final class EchoStageTests: XCTestCase {
+    func metrics(_ url: URL, _ key: String) throws -> [Double] {
+        try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map {
+            let object = try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+            return try XCTUnwrap(object[key] as? Double, "\(key) in \($0)")
+        }
+    }
+
+    func write(_ text: String, _ url: URL) throws { try text.write(to: url, atomically: true, encoding: .utf8) }
+
+    func testTinyEchoLearnsItsOwnEchoResumesExactlyAndSpeaks() throws {
+        let root = try temporaryDirectory(self)
+        let home = root.appendingPathComponent("home")
+        func echox(_ arguments: [String], input: String = "") throws -> EchoxRunner.Output {
+            try EchoxRunner.run(arguments, input: input, home: home, directory: root)
+        }
+        // Small S2T and T2C runs over the same 8 questions, and a tiny units model of the target voice.
+        try write(#"{"preset": "tiny", "question_limit": 8, "steps": 8}"#, root.appendingPathComponent("s2t.json"))
+        let s2t = try echox(["train", "s2t", "--config", "s2t.json", "--run", "s2t-small"])
+        XCTAssertEqual(s2t.status, 0, s2t.stderr + s2t.stdout)
+        try ["The sky is blue today.", "Who wrote the first book?", "Paris is the capital of France.",
+             "Justin Bieber has a younger brother.", "The answer is a small town in Canada."].joined(separator: "\n")
+            .write(to: root.appendingPathComponent("sentences.txt"), atomically: true, encoding: .utf8)
+        XCTAssertEqual(try echox(["corpus", "synth", "sentences.txt", "--voices", "slt"]).status, 0)
+        XCTAssertEqual(try echox(["units", "train", "sentences", "--preset", "tiny", "--out", home.appendingPathComponent("models/units-tiny").path]).status, 0)
+        try write(#"{"preset": "tiny", "units": "units-tiny", "question_limit": 8, "steps": 30}"#, root.appendingPathComponent("t2c.json"))
+        let t2c = try echox(["train", "t2c", "--config", "t2c.json", "--run", "t2c-small"])
+        XCTAssertEqual(t2c.status, 0, t2c.stderr + t2c.stdout)
+
+        // A missing S2T run names the command that trains it; an S2T run cannot speak.
+        try write(#"{"preset": "tiny", "s2t": "nowhere", "t2c": "t2c-small"}"#, root.appendingPathComponent("missing.json"))
+        let refused = try echox(["train", "echo", "--config", "missing.json", "--run", "refused"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("echox train s2t --preset tiny"), refused.stderr)
+
+        try write(#"{"preset": "tiny", "s2t": "s2t-small", "t2c": "t2c-small", "batch": 2, "steps": 12, "refresh_every": 4, "warmup_steps": 2}"#,
+                  root.appendingPathComponent("echo.json"))
+        let straight = try echox(["train", "echo", "--config", "echo.json", "--run", "straight"])
+        XCTAssertEqual(straight.status, 0, straight.stderr + straight.stdout)
+        XCTAssertTrue(straight.stdout.contains("echo targets from T2C, remade every 4 steps"), straight.stdout)
+        let file = home.appendingPathComponent("runs/straight/metrics.jsonl")
+        let echo = try metrics(file, "echo")
+        XCTAssertEqual(echo.count, 12)
+        XCTAssertLessThan(echo.suffix(3).reduce(0, +) / 3, echo.prefix(3).reduce(0, +) / 3 * 0.8, "the echo loss falls: \(echo)")
+        for key in ["denoising", "cosine", "gap", "s2t", "ce", "ctc"] { XCTAssertEqual(try metrics(file, key).count, 12, key) }
+        let cosine = try metrics(file, "cosine")
+        XCTAssertGreaterThan(cosine.suffix(3).reduce(0, +), cosine.prefix(3).reduce(0, +), "Adapter(H) turns towards Emb(X'): \(cosine)")
+
+        // SIGKILL mid-training, then the same command: the run ends exactly as the uninterrupted one.
+        let killed = home.appendingPathComponent("runs/killed/metrics.jsonl")
+        try runAndKill([], input: "set train.checkpoint_every 5\ntrain echo config=echo.json run=killed\n", home: home, directory: root, file: killed, lines: 7)
+        XCTAssertLessThan(try metrics(killed, "echo").count, 12, "killed mid-run")
+        let resumed = try echox(["train", "echo", "--run", "killed"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("resuming run killed at step 5 of 12"), resumed.stdout)
+        XCTAssertEqual(try String(contentsOf: killed, encoding: .utf8), try String(contentsOf: file, encoding: .utf8))
+        XCTAssertEqual(try Data(contentsOf: home.appendingPathComponent("runs/killed/checkpoint.safetensors")),
+                       try Data(contentsOf: home.appendingPathComponent("runs/straight/checkpoint.safetensors")))
+
+        // The conventional ablation: the same decoder on annotated units; a kept echo run refuses the flag.
+        let conventional = try echox(["train", "echo", "--config", "echo.json", "--conventional", "--steps", "4"])
+        XCTAssertEqual(conventional.status, 0, conventional.stderr + conventional.stdout)
+        XCTAssertTrue(conventional.stdout.contains("conventional: annotated units"), conventional.stdout)
+        XCTAssertEqual(try metrics(home.appendingPathComponent("runs/conventional-tiny/metrics.jsonl"), "echo").count, 4)
+        let mixed = try echox(["train", "echo", "--run", "straight", "--conventional"])
+        XCTAssertEqual(mixed.status, 1)
+        XCTAssertTrue(mixed.stderr.contains("made with other conventional settings"), mixed.stderr)
+
+        // ask: a question in a voice no training used, answered in text and speech, streaming too.
+        let said = try echox(["say", "voice=festival:ked_diphone", "who wrote the first book?"])
+        let wav = try XCTUnwrap(said.stdout.split(separator: "\n").first { $0.hasPrefix("wav: ") }?.dropFirst(5).split(separator: " ").first)
+        let answer = root.appendingPathComponent("answer.wav")
+        let asked = try echox(["ask", "--run", "straight", "--audio", String(wav), "--out", answer.path, "--stream"])
+        XCTAssertEqual(asked.status, 0, asked.stderr)
+        XCTAssertTrue(asked.stdout.contains("speech 1: tokens 0–"), asked.stdout)
+        XCTAssertTrue(asked.stdout.contains("spoken answer: \(answer.path)"), asked.stdout)
+        XCTAssertGreaterThan(try Data(contentsOf: answer).count, 44 + 1_600, "a WAV with speech in it")
+        let textOnly = try echox(["ask", "--run", "s2t-small", "--audio", String(wav), "--out", answer.path])
+        XCTAssertEqual(textOnly.status, 1)
+        XCTAssertTrue(textOnly.stderr.contains("answers in text only"), textOnly.stderr)
+
+        // In the shell: load, step, the sample of the last step.
+        let shell = try echox([], input: "load echo straight\nload echo config=echo.json run=stepped\nstep 1\nshow sample\n")
+        XCTAssertTrue(shell.stdout.contains("has finished") || shell.stdout.contains("loaded echo run straight"), shell.stdout + shell.stderr)
+        XCTAssertTrue(shell.stdout.contains("loaded echo run stepped at step 0"), shell.stdout + shell.stderr)
+        for field in ["its answer X'", "echo target Y'", "annotated units", "cosines"] { XCTAssertTrue(shell.stdout.contains(field), "\(field): \(shell.stdout)") }
+    }
+}
