@@ -16,6 +16,8 @@ public struct QAItemResult: Codable, Equatable, Sendable {
     public var answerAudio: String?
     /// What the recogniser heard in the spoken answer (s2s); this is what is scored.
     public var answerTranscript: String?
+    /// The word error rate of that transcript against the model's own text answer (s2s).
+    public var answerWordErrorRate: Double?
     public var match: Bool
     /// The gold answer found in the scored text.
     public var matchedAnswer: String?
@@ -28,6 +30,7 @@ public struct QAItemResult: Codable, Equatable, Sendable {
         case id, question, answers, response, match, tokens, timings
         case questionAudio = "question_audio", questionTranscript = "question_transcript"
         case answerAudio = "answer_wav", answerTranscript = "answer_transcript", matchedAnswer = "matched_answer"
+        case answerWordErrorRate = "answer_wer"
     }
 
     /// The result without its timings (what must be the same however the evaluation was run).

@@ -15,10 +15,12 @@ public struct QAModeSummary: Codable, Equatable, Sendable {
     public var seconds: Double
     public var questionsPerSecond: Double
     public var batch: Int?
+    /// s2s: the mean word error rate of the spoken answers' transcripts against their own text answers.
+    public var answerWordErrorRate: Double?
 
     enum CodingKeys: String, CodingKey {
         case mode, answerer, voice, recogniser, answered, correct, total, accuracy, complete, seconds, batch
-        case questionsPerSecond = "questions_per_second"
+        case questionsPerSecond = "questions_per_second", answerWordErrorRate = "answer_wer"
     }
 
     /// The figures that do not depend on how fast or in how many sessions it ran.
@@ -50,13 +52,14 @@ public enum QAReport {
             let files = QAModeFiles(folder: folder, mode: mode)
             guard let state = try files.readState() else { continue }
             (set, limit) = (state.config.set, state.config.limit)
-            var answered = 0, correct = 0, seen = Set<String>()
+            var answered = 0, correct = 0, seen = Set<String>(), errorRates: [Double] = []
             if let data = FileManager.default.contents(atPath: files.items.path) {
                 let decoder = JSONDecoder()
                 for line in data.split(separator: UInt8(ascii: "\n")) {
                     guard let r = try? decoder.decode(QAItemResult.self, from: Data(line)), seen.insert(r.id).inserted else { continue }
                     answered += 1
                     if r.match { correct += 1 }
+                    if let wer = r.answerWordErrorRate { errorRates.append(wer) }
                 }
             }
             let total = try? QASet.read(URL(fileURLWithPath: state.config.set), limit: state.config.limit).count
@@ -64,7 +67,8 @@ public enum QAReport {
                 mode: mode, answerer: state.config.answerer, voice: state.config.voice, recogniser: state.config.recogniser,
                 answered: answered, correct: correct, total: total ?? answered,
                 accuracy: answered > 0 ? Double(correct) / Double(answered) : 0, complete: state.complete,
-                seconds: state.seconds, questionsPerSecond: state.seconds > 0 ? Double(answered) / state.seconds : 0, batch: state.batch))
+                seconds: state.seconds, questionsPerSecond: state.seconds > 0 ? Double(answered) / state.seconds : 0, batch: state.batch,
+                answerWordErrorRate: errorRates.isEmpty ? nil : errorRates.reduce(0, +) / Double(errorRates.count)))
         }
         guard !modes.isEmpty else { throw EvaluationError("\(folder.path) holds no evaluation — run `eval qa set=FILE.jsonl mode=t2t out=\(folder.path)`") }
         var retention: [String: Double] = [:]
@@ -131,6 +135,9 @@ public enum QAReport {
             let retention = m.mode == .t2t ? "1" : s.retention["\(m.mode.rawValue)/t2t"].map { String(format: "%.3f", $0) } ?? "–"
             let answered = m.complete ? "\(m.answered) of \(m.total)" : "\(m.answered) of \(m.total) (unfinished)"
             lines.append("| \(m.mode.rawValue) | \(pipeline(m)) | \(percent(m.accuracy)) | \(m.correct) / \(m.answered) | \(answered) | \(retention) | \(duration(m.seconds)) | \(String(format: "%.2f", m.questionsPerSecond)) |")
+        }
+        if let wer = s.mode(.s2s)?.answerWordErrorRate {
+            lines += ["", String(format: "s2s: the spoken answers' transcripts have a word error rate of %.1f%% against the model's own text answers.", 100 * wer)]
         }
         let missing = QAMode.allCases.filter { s.mode($0) == nil }.map(\.rawValue)
         if !missing.isEmpty { lines += ["", "Not evaluated here: \(missing.joined(separator: ", "))."] }

@@ -151,6 +151,16 @@ public final class LlamaModel: Module {
         return norm(h)
     }
 
+    /// The residual stream [B, T, C] after the first `n` blocks (n = the layer count: the final,
+    /// normed hidden states), e.g. to see where in the LLM the speech and the text meet.
+    public func hiddenStates(embeddings x: Tensor, throughLayer n: Int) -> Tensor {
+        precondition((0...layers.count).contains(n), "layer \(n) of a model with \(layers.count)")
+        guard n < layers.count else { return hiddenStates(embeddings: x) }
+        var h = x
+        for layer in layers.prefix(n) { h = layer(h, cache: nil, keyPadding: nil) }
+        return h
+    }
+
     /// Logits [B, T, V] from hidden states.
     public func logits(hidden: Tensor) -> Tensor {
         hidden.linear(output?.weight ?? embedding.weight)

@@ -87,3 +87,14 @@ final class ExistMatchTests: XCTestCase {
         }
     }
 }
+
+/// Word error rate over the match's words: case and punctuation do not count.
+final class WordErrorRateTests: XCTestCase {
+    func testCountsSubstitutionsInsertionsAndDeletionsOverTheReference() {
+        XCTAssertEqual(WordErrorRate.of(hypothesis: "Paris is the capital.", reference: "paris is the capital"), 0)
+        XCTAssertEqual(WordErrorRate.of(hypothesis: "Paris was the capital of France", reference: "Paris is the capital"), 0.75, accuracy: 1e-9)
+        XCTAssertEqual(WordErrorRate.of(hypothesis: "", reference: "two words"), 1)
+        XCTAssertEqual(WordErrorRate.of(hypothesis: "", reference: "..."), 0)
+        XCTAssertEqual(WordErrorRate.of(hypothesis: "a b c d", reference: "a b"), 1)
+    }
+}

@@ -96,6 +96,8 @@ public final class EchoStage {
                                 decoder: try S2TEngineDecoder(generator: s2t.generator, prompt: s2t.prompt), batch: recipe.batch,
                                 maxAnswerTokens: s2t.recipe.answerTokens, ctcWeight: s2t.recipe.ctcWeight, settings: settings,
                                 decode: { tokenizer.decode($0.map(Int.init)) })
+        task.units = t2c.units
+        task.encode = { tokenizer.encode($0, allowSpecial: false).map(Int32.init) }
         return GradientTrainer(task: task, config: optimization, spec: JobSpec(kind: EchoRecipe.stage, options: ["config": recipeFile.path]))
     }
 }

@@ -3,6 +3,7 @@ import Models
 import NN
 import Optim
 import Tensor
+import Units
 
 /// One Echo training sample: a spoken question of the S2T stage and the annotated units of its target
 /// answer (the target voice saying it; empty when the T2C corpus has none), which the conventional
@@ -58,7 +59,12 @@ public final class EchoTask: GradientTask {
     public private(set) var draws = 0
     /// Whether the engine's LoRA matches the training LLM's.
     private var engineSynced = false
-    let decode: (([Int32]) -> String)?
+    /// Ids back to text.
+    public let decode: (([Int32]) -> String)?
+    /// Text to the LLM's ids (plain text, no special tokens).
+    public var encode: ((String) -> [Int32])?
+    /// The units model whose vocoder speaks unit words (to listen to targets and outputs).
+    public var units: UnitsModel?
 
     public init(stack: EchoStack, examples: [EchoExample], labeller: T2CModel, decoder: S2TEngineDecoder, batch: Int,
                 maxAnswerTokens: Int, ctcWeight: Float, settings: EchoLossSettings, decode: (([Int32]) -> String)? = nil) throws {
@@ -134,11 +140,12 @@ public final class EchoTask: GradientTask {
 
     // MARK: - Hidden states
 
-    /// H [B, T, C] (the states that predicted each item's text) and Emb(X) in the same layout; detached.
-    public func hiddenStates(_ items: [S2TExample], texts: [[Int32]]) throws -> (hidden: Tensor, embeddings: Tensor) {
+    /// H [B, T, C] (the states that predicted each item's text; the residual stream after `layer`
+    /// blocks when given) and Emb(X) in the same layout; detached.
+    public func hiddenStates(_ items: [S2TExample], texts: [[Int32]], layer: Int? = nil) throws -> (hidden: Tensor, embeddings: Tensor) {
         try evaluating {
             let output = try s2t.speechOutput(items)
-            let rows = S2TPromptBatch(items: items, speech: output, continuations: texts, llm: stack.llm).hiddenStates(stack.llm)
+            let rows = S2TPromptBatch(items: items, speech: output, continuations: texts, llm: stack.llm).hiddenStates(stack.llm, layer: layer)
             let c = stack.llm.config.dim, longest = texts.map(\.count).max()!
             let hidden = Tensor(zeros: [items.count, longest, c])
             var offset = 0

@@ -28,9 +28,10 @@ struct S2TPromptBatch {
         predicting = starts.enumerated().map { b, start in (0..<continuations[b].count).map { b * length + start + $0 } }
     }
 
-    /// The LLM's final hidden states [N, C] at the predicting positions of every item, in item order.
-    func hiddenStates(_ llm: LlamaModel) -> Tensor {
-        llm.hiddenStates(embeddings: inputs).reshaped([inputs.shape[0] * length, llm.config.dim])
+    /// The LLM's final hidden states [N, C] (or the residual stream after `layer` blocks) at the
+    /// predicting positions of every item, in item order.
+    func hiddenStates(_ llm: LlamaModel, layer: Int? = nil) -> Tensor {
+        llm.hiddenStates(embeddings: inputs, throughLayer: layer ?? llm.config.layers).reshaped([inputs.shape[0] * length, llm.config.dim])
             .indexSelect(axis: 0, predicting.flatMap { $0 })
     }
 }

@@ -83,11 +83,14 @@ public final class S2TStage {
         let start = Date()
         for (i, entry) in entries.enumerated() {
             guard let target = byText[entry.text] else { continue }
-            let states = try cache.states(id: entry.id, audio: CorpusManifest.audioURL(entry, manifest: folder.appendingPathComponent(CorpusManifest.fileName)))
+            let audio = CorpusManifest.audioURL(entry, manifest: folder.appendingPathComponent(CorpusManifest.fileName))
+            let states = try cache.states(id: entry.id, audio: audio)
             if !states.cached { computed += 1 }
-            examples.append(S2TExample(states: states.values, frames: states.frames, transcript: prompt.transcript(entry.text),
-                                       prefix: prompt.prefix, suffix: prompt.suffix,
-                                       answer: prompt.answer(tokens: target.tokens, ended: target.ended), answerLength: target.tokens.count))
+            var example = S2TExample(states: states.values, frames: states.frames, transcript: prompt.transcript(entry.text),
+                                     prefix: prompt.prefix, suffix: prompt.suffix,
+                                     answer: prompt.answer(tokens: target.tokens, ended: target.ended), answerLength: target.tokens.count)
+            example.audio = audio
+            examples.append(example)
             if (i + 1) % 500 == 0 || i + 1 == entries.count {
                 log(String(format: "whisper states: %d/%d utterances (%d computed, %.0f s)", i + 1, entries.count, computed, Date().timeIntervalSince(start)))
             }

@@ -20,6 +20,8 @@ public struct S2TExample: Sendable {
     public var answer: [Int32]
     /// The answer's text tokens: the first `answerLength` of `answer` (the rest end the turn).
     public var answerLength: Int
+    /// The recording, when it is a file (for listening to a sample).
+    public var audio: URL?
 
     public init(states: [Float], frames: Int, transcript: [Int32], prefix: [Int32], suffix: [Int32], answer: [Int32], answerLength: Int? = nil) {
         self.states = states; self.frames = frames; self.transcript = transcript

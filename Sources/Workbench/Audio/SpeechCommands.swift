@@ -43,15 +43,18 @@ public final class SayCommand: WorkbenchCommand {
 
 // MARK: - play
 
-/// `play [wav]`: plays a file on the audio device, or prints where it is when there is none.
+/// `play [wav]`: plays a file on the audio device, or prints where it is when there is none;
+/// `play input|target|annotated|output [SAMPLE]` and `play pair A B` play the loaded Echo run's sounds.
 public final class PlayCommand: WorkbenchCommand {
     public let name = "play"
-    public let usage = "play [wav]"
-    public let summary = "play a WAV (default: the last one made) through aplay/paplay/play, or print its path"
-    public let arguments = [ArgumentSpec("wav", completion: .filePath, optional: true)]
+    public let usage = "play [wav] | play input|target|annotated|output [SAMPLE] | play pair WORD WORD"
+    public let summary = "play a WAV (default: the last one made) through aplay/paplay/play, or print its path; an Echo run's question, targets and output"
+    public let arguments = [ArgumentSpec("wav", completion: .filePath, optional: true), ArgumentSpec("more", variadic: true)]
     public init() {}
 
     public func run(_ words: [String], in context: CommandContext) throws -> CommandResult {
+        if let first = words.first, EchoPlay.kinds.contains(first) { return try EchoPlay.run(words, in: context) }
+        guard words.count <= 1 else { throw WorkbenchError.usage(usage) }
         let url: URL
         if let word = words.first {
             url = try AudioPaths.existingFile(AudioPaths.url(word, in: context))

@@ -19,6 +19,9 @@ extension CommandRegistry {
         registry.register(TranscribeCommand())
         registry.register(EvalCommand())
         registry.register(AskCommand())
+        registry.register(GapCommand())
+        registry.register(TargetCommand())
+        registry.register(PairsCommand())
         (registry.command(named: "plot") as? PlotCommand)?.register(UnitsPlot.kind)
         return registry
     }

@@ -54,6 +54,15 @@ public struct BarChart: Sendable {
     }
 }
 
+/// Points drawn as markers, each with its label beside it (a scatter plot).
+public struct LabelledPoints: Sendable {
+    public var name: String
+    public var x: [Double]
+    public var y: [Double]
+    public var labels: [String]
+    public init(name: String, x: [Double], y: [Double], labels: [String]) { self.name = name; self.x = x; self.y = y; self.labels = labels }
+}
+
 /// A vertical line across the plot at `x` (e.g. a unit boundary), with an optional label.
 public struct VerticalMarker: Sendable {
     public var x: Double
@@ -69,6 +78,7 @@ public struct Plot: Sendable {
         case lines([PlotSeries])
         case heatmap(Heatmap)
         case bars(BarChart)
+        case points(LabelledPoints)
     }
 
     /// Where gnuplot draws.
@@ -85,6 +95,8 @@ public struct Plot: Sendable {
     /// Legend entry for the markers (drawn in the marker colour), e.g. "unit boundaries".
     public var markerLegend: String?
     public var logScaleY = false
+    /// Named ticks on the x axis (e.g. the tokens of an answer), drawn rotated; empty: numbers.
+    public var xTicks: [(Double, String)] = []
 
     public init(title: String, xLabel: String, yLabel: String, content: Content, markers: [VerticalMarker] = []) {
         self.title = title
@@ -106,6 +118,10 @@ public struct Plot: Sendable {
             guard !chart.categories.isEmpty, !chart.series.isEmpty else { throw WorkbenchError.invalidArgument("plot '\(title)': no bars to draw") }
             for s in chart.series where s.values.count != chart.categories.count {
                 throw WorkbenchError.invalidArgument("plot '\(title)': series '\(s.name)' has \(s.values.count) values for \(chart.categories.count) categories")
+            }
+        case .points(let points):
+            guard !points.x.isEmpty, points.x.count == points.y.count, points.x.count == points.labels.count else {
+                throw WorkbenchError.invalidArgument("plot '\(title)': \(points.x.count) x, \(points.y.count) y and \(points.labels.count) labels (need equal, ≥ 1)")
             }
         case .heatmap(let map):
             let (cells, overflow) = map.rows.multipliedReportingOverflow(by: map.columns)
@@ -133,6 +149,10 @@ public struct Plot: Sendable {
                 let values = chart.series.map { s in s.values[i].flatMap { $0.isFinite ? "\($0)" : nil } ?? "?" }
                 text += ([quoted(category)] + values).joined(separator: " ") + "\n"
             }
+        case .points(let points):
+            for i in points.x.indices where points.x[i].isFinite && points.y[i].isFinite {
+                text += "\(points.x[i]) \(points.y[i]) \(quoted(points.labels[i]))\n"
+            }
         case .heatmap(let map):
             text.reserveCapacity(map.values.count * 8)
             for r in 0..<map.rows {
@@ -158,6 +178,9 @@ public struct Plot: Sendable {
         lines.append("set key top right box opaque")
         lines.append("set grid")
         if logScaleY { lines.append("set logscale y") }
+        if !xTicks.isEmpty {
+            lines.append("set xtics rotate by 60 right (" + xTicks.map { "\(quoted($0.1)) \($0.0)" }.joined(separator: ", ") + ")")
+        }
         for marker in markers {
             lines.append("set arrow from \(marker.x), graph 0 to \(marker.x), graph 1 nohead lc rgb '#d62728' lw 1 front")
             if let label = marker.label {
@@ -191,6 +214,9 @@ public struct Plot: Sendable {
                 }
             }
             lines.append("plot " + parts.joined(separator: ", \\\n     "))
+        case .points(let points):
+            lines.append("set offsets graph 0.05, graph 0.15, graph 0.08, graph 0.08")
+            lines.append("plot \(quoted(dataPath)) using 1:2 with points pt 7 ps 1.5 title \(quoted(points.name)), \\\n     '' using 1:2:3 with labels offset 1,0.6 left notitle")
         case .heatmap(let map):
             lines.append("set cblabel \(quoted(map.name))")
             lines.append("set palette rgbformulae 33,13,10")
