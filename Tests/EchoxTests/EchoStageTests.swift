@@ -90,5 +90,120 @@ final class EchoStageTests: XCTestCase {
         XCTAssertTrue(shell.stdout.contains("has finished") || shell.stdout.contains("loaded echo run straight"), shell.stdout + shell.stderr)
         XCTAssertTrue(shell.stdout.contains("loaded echo run stepped at step 0"), shell.stdout + shell.stderr)
         for field in ["its answer X'", "echo target Y'", "annotated units", "cosines"] { XCTAssertTrue(shell.stdout.contains(field), "\(field): \(shell.stdout)") }
+
+        try workbenchThroughAPseudoTerminal(root: root, home: home)
+        try badArgumentsAreAnsweredAndTheSessionGoesOn(root: root, home: home)
     }
+
+    /// The workbench's EchoX commands as a person types them, through a pseudo-terminal: load a tiny
+    /// Echo run, step, gap, target, pairs, Ctrl-C during train, and the REPL still answers.
+    func workbenchThroughAPseudoTerminal(root: URL, home: URL) throws {
+        let script = root.appendingPathComponent("drive.py")
+        try Data(Self.driver.utf8).write(to: script)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, try EchoxRunner.binary().path, home.path]
+        process.currentDirectoryURL = root
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        try process.run()
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any], String(decoding: data, as: UTF8.self))
+        let screen = report["screen"] as? String ?? ""
+        XCTAssertEqual(report["ok"] as? Bool, true, "driver stopped while waiting for \(report["waiting_for"] ?? "?"):\n\(screen)")
+        for key in ["step_terms", "gap_table", "gap_plot", "target", "pairs", "stopped", "usable_after"] {
+            XCTAssertEqual(report[key] as? Bool, true, "\(key):\n\(screen)")
+        }
+        let plot = home.appendingPathComponent("runs/pty/plots/gap-sample0.png")
+        XCTAssertGreaterThan((try? Data(contentsOf: plot))?.count ?? 0, 1_000, "the gap plot is a PNG")
+        let gp = try String(contentsOf: home.appendingPathComponent("runs/pty/plots/gap-sample0.gp"), encoding: .utf8)
+        for part in ["set title", "set xlabel", "set ylabel", "cos(H, Emb(X'))", "cos(Adapter(H), Emb(X'))", "set key"] {
+            XCTAssertTrue(gp.contains(part), "the gap plot has \(part): \(gp)")
+        }
+    }
+
+    /// Wrong words, missing runs, the wrong stage and a missing device get a clear message, and the session goes on.
+    func badArgumentsAreAnsweredAndTheSessionGoesOn(root: URL, home: URL) throws {
+        let lines = ["gap", "target", "pairs Hi High", "play target",          // no Echo run loaded
+                     "load t2c t2c-small", "gap", "target 0",                  // the wrong stage
+                     "load echo straight", "gap 9999", "gap layer=999", "gap compare straight", "gap history nowhere",
+                     "target 1 2", "pairs Hi", "play pair Hi", "play output 9999", "load echo nowhere",
+                     "play target 0", "show state"]
+        let out = try EchoxRunner.run([], input: lines.joined(separator: "\n") + "\n", home: home, directory: root)
+        let text = out.stdout + out.stderr
+        for expected in ["gap looks into an Echo run, and none is loaded: `load echo RUN`",
+                         "target needs an Echo run, but the loaded job is t2c",
+                         "'9999' is no sample: give 0…", "layer 999 is not in the LLM's 0…30",
+                         "gap compare takes two runs", "no run with metrics at", "usage: target [SAMPLE]",
+                         "pairs needs at least two words", "usage: play pair WORD WORD", "no ECHO run at",
+                         "no audio device here", "job"] {
+            XCTAssertTrue(text.contains(expected), "\(expected):\n\(text)")
+        }
+    }
+
+    static let driver = #"""
+import os, pty, re, sys, time, select, json
+
+binary, home = sys.argv[1], sys.argv[2]
+env = dict(os.environ, ECHOX_HOME=home, TERM="xterm", COLUMNS="200", LINES="50")
+pid, fd = pty.fork()
+if pid == 0:
+    os.execve(binary, [binary], env)
+screen = b""
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
+def text():
+    return ANSI.sub(b"", screen).decode("utf-8", "replace")
+def expect(pattern, timeout=240, start=0):
+    global screen
+    end = time.time() + timeout
+    while time.time() < end:
+        m = re.search(pattern, text()[start:])
+        if m:
+            return m
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            screen += data
+    print(json.dumps({"ok": False, "waiting_for": pattern, "screen": text()[-4000:]}))
+    sys.exit(1)
+def run(line, pattern, timeout=240):
+    expect(r"echox> $")
+    mark = len(text())
+    os.write(fd, (line + "\r").encode())
+    return expect(pattern, timeout, start=mark)
+results = {}
+run("load echo config=echo.json run=pty steps=1000", r"loaded echo run pty at step 0")
+run("step", r"echo [0-9.]+.*denoising [0-9.]+")
+results["step_terms"] = True
+run("gap", r"plot: .*gap-sample0\.png")
+results["gap_plot"] = True
+results["gap_table"] = re.search(r"mean +-?[0-9.]+ +-?[0-9.]+", text()) is not None
+run("target", r"where they differ: ")
+results["target"] = True
+run("pairs Hi Hello High", r"Hello – High +-?[0-9.]+ +[0-9.]+")
+results["pairs"] = True
+expect(r"echox> $")
+mark = len(text())
+os.write(fd, b"train for 1000\r")
+expect(r"(train|echo) +\d+/1000 +step (\d+)", start=mark)
+time.sleep(0.5)
+os.write(fd, b"\x03")
+expect(r"interrupted: stopped at a step boundary after step (\d+)", start=mark)
+results["stopped"] = True
+run("show losses", r"echo")
+results["usable_after"] = True
+expect(r"echox> $")
+os.write(fd, b"quit\r")
+time.sleep(1)
+os.waitpid(pid, 0)
+results["ok"] = True
+results["screen"] = text()[-4000:]
+print(json.dumps(results))
+"""#
 }
