@@ -39,7 +39,7 @@ final class EchoStageTests: XCTestCase {
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.contains("echox train s2t --preset tiny"), refused.stderr)
 
-        try write(#"{"preset": "tiny", "s2t": "s2t-small", "t2c": "t2c-small", "batch": 2, "steps": 12, "refresh_every": 4, "warmup_steps": 2}"#,
+        try write(#"{"preset": "tiny", "s2t": "s2t-small", "t2c": "t2c-small", "batch": 2, "steps": 12, "refresh_every": 4, "warmup_steps": 2, "s2t_weight": 1}"#,
                   root.appendingPathComponent("echo.json"))
         let straight = try echox(["train", "echo", "--config", "echo.json", "--run", "straight"])
         XCTAssertEqual(straight.status, 0, straight.stderr + straight.stdout)

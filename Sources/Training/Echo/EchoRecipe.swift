@@ -51,8 +51,10 @@ public struct EchoRecipe: StageRecipe {
         self.preset = preset; self.s2t = s2t; self.t2c = t2c
     }
 
-    /// `tiny` continues the tiny S2T and T2C runs for a few minutes (it learns to speak the answers it
-    /// gives to its training questions); `smollm2` is the real stage over the smollm2 runs.
+    /// `tiny` starts from the tiny S2T and T2C runs and trains in about two minutes: the speech model
+    /// stays frozen (`s2t_weight` 0), so the demo shows the echo and denoising losses fall and the gap
+    /// close on its training questions; it does not learn to speak new answers. `smollm2` is the real
+    /// stage over the smollm2 runs, with L_S2T.
     public static func preset(_ name: String) throws -> EchoRecipe {
         guard presetNames.contains(name) else {
             throw TrainingError("no Echo preset '\(name)': use \(presetNames.joined(separator: " or ")), or --config FILE")
@@ -61,10 +63,11 @@ public struct EchoRecipe: StageRecipe {
         if name == "tiny" {
             r.adapterDim = 256
             r.batch = 4
+            r.s2tWeight = 0
             r.refreshEvery = 25
             r.learningRate = 1e-3
             r.warmupSteps = 5
-            r.steps = 60
+            r.steps = 80
         }
         return r
     }
