@@ -98,18 +98,7 @@ final class EchoStageTests: XCTestCase {
     /// The workbench's EchoX commands as a person types them, through a pseudo-terminal: load a tiny
     /// Echo run, step, gap, target, pairs, Ctrl-C during train, and the REPL still answers.
     func workbenchThroughAPseudoTerminal(root: URL, home: URL) throws {
-        let script = root.appendingPathComponent("drive.py")
-        try Data(Self.driver.utf8).write(to: script)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, try EchoxRunner.binary().path, home.path]
-        process.currentDirectoryURL = root
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        try process.run()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any], String(decoding: data, as: UTF8.self))
+        let report = try PseudoTerminalDriver.run(Self.script, home: home, directory: root)
         let screen = report["screen"] as? String ?? ""
         XCTAssertEqual(report["ok"] as? Bool, true, "driver stopped while waiting for \(report["waiting_for"] ?? "?"):\n\(screen)")
         for key in ["step_terms", "gap_table", "gap_plot", "target", "pairs", "stopped", "usable_after"] {
@@ -142,38 +131,10 @@ final class EchoStageTests: XCTestCase {
         }
     }
 
-    static let driver = #"""
-import os, pty, re, sys, time, select, json
-
-binary, home = sys.argv[1], sys.argv[2]
-env = dict(os.environ, ECHOX_HOME=home, TERM="xterm", COLUMNS="200", LINES="50")
-pid, fd = pty.fork()
-if pid == 0:
-    os.execve(binary, [binary], env)
-screen = b""
-ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
-def text():
-    return ANSI.sub(b"", screen).decode("utf-8", "replace")
-def expect(pattern, timeout=240, start=0):
-    global screen
-    end = time.time() + timeout
-    while time.time() < end:
-        m = re.search(pattern, text()[start:])
-        if m:
-            return m
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            screen += data
-    print(json.dumps({"ok": False, "waiting_for": pattern, "screen": text()[-4000:]}))
-    sys.exit(1)
+    /// After the driver's prelude.
+    static let script = #"""
 def run(line, pattern, timeout=240):
-    expect(r"echox> $")
+    expect(r"echox> $", timeout)
     mark = len(text())
     os.write(fd, (line + "\r").encode())
     return expect(pattern, timeout, start=mark)
@@ -191,10 +152,10 @@ results["pairs"] = True
 expect(r"echox> $")
 mark = len(text())
 os.write(fd, b"train for 1000\r")
-expect(r"(train|echo) +\d+/1000 +step (\d+)", start=mark)
+expect(r"(train|echo) +\d+/1000 +step (\d+)", timeout=240, start=mark)
 time.sleep(0.5)
 os.write(fd, b"\x03")
-expect(r"interrupted: stopped at a step boundary after step (\d+)", start=mark)
+expect(r"interrupted: stopped at a step boundary after step (\d+)", timeout=240, start=mark)
 results["stopped"] = True
 run("show losses", r"echo")
 results["usable_after"] = True

@@ -7,20 +7,9 @@ final class PseudoTerminalTests: XCTestCase {
     func testReplUnderAPseudoTerminal() throws {
         let root = try temporaryDirectory(self)
         let home = root.appendingPathComponent("home")
-        let script = root.appendingPathComponent("drive.py")
-        try Data(PseudoTerminalTests.driver.utf8).write(to: script)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, try EchoxRunner.binary().path, home.path]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        try process.run()
-        let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any], String(decoding: data, as: UTF8.self))
+        let report = try PseudoTerminalDriver.run(Self.script, home: home, directory: root)
         let screen = report["screen"] as? String ?? ""
         XCTAssertEqual(report["ok"] as? Bool, true, "driver stopped while waiting for \(report["waiting_for"] ?? "?"):\n\(screen)")
-        XCTAssertEqual(process.terminationStatus, 0)
         XCTAssertEqual(report["tab_help"] as? Bool, true, "he<Tab> completed to help and ran it")
         XCTAssertEqual(report["tab_subcommand"] as? Bool, true, "show lo<Tab> completed to show losses")
         let stopped = try XCTUnwrap(report["stopped_step"] as? Int)
@@ -43,63 +32,8 @@ final class PseudoTerminalTests: XCTestCase {
         print("pty: stopped at step \(stopped), stop latency \(report["stop_latency_s"] ?? "?") s")
     }
 
-    static let driver = #"""
-import os, pty, re, sys, time, select, json, signal
-
-binary, home = sys.argv[1], sys.argv[2]
-env = dict(os.environ, ECHOX_HOME=home, TERM="xterm", COLUMNS="200", LINES="50")
-pid, fd = pty.fork()
-if pid == 0:
-    os.execve(binary, [binary], env)
-
-screen = b""
-ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
-
-def text():
-    return ANSI.sub(b"", screen).decode("utf-8", "replace")
-
-def pump(timeout):
-    global screen
-    end = time.time() + timeout
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], max(0, end - time.time()))
-        if not r:
-            continue
-        try:
-            data = os.read(fd, 65536)
-        except OSError:
-            return False
-        if not data:
-            return False
-        screen += data
-    return True
-
-def expect(pattern, timeout=20, start=0):
-    global screen
-    end = time.time() + timeout
-    while time.time() < end:
-        m = re.search(pattern, text()[start:])
-        if m:
-            return m
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            screen += data
-    print(json.dumps({"ok": False, "waiting_for": pattern, "screen": text()[-3000:]}))
-    sys.exit(1)
-
-def send(s):
-    os.write(fd, s.encode())
-
-def idle():
-    """Waits until the screen ends with a fresh prompt (readline is reading again)."""
-    expect(r"echox> $")
-
+    /// After the driver's prelude.
+    static let script = #"""
 results = {}
 idle()
 mark = len(text())
