@@ -86,10 +86,17 @@ final class EchoStageTests: XCTestCase {
         XCTAssertTrue(textOnly.stderr.contains("answers in text only"), textOnly.stderr)
 
         // In the shell: load, step, the sample of the last step.
-        let shell = try echox([], input: "load echo straight\nload echo config=echo.json run=stepped\nstep 1\nshow sample\n")
+        let shell = try echox([], input: "load echo straight\nload echo config=echo.json run=stepped\nset lambda 0.25\nstep 1\nshow sample\nshow batch\nshow config\n")
         XCTAssertTrue(shell.stdout.contains("has finished") || shell.stdout.contains("loaded echo run straight"), shell.stdout + shell.stderr)
         XCTAssertTrue(shell.stdout.contains("loaded echo run stepped at step 0"), shell.stdout + shell.stderr)
         for field in ["its answer X'", "echo target Y'", "annotated units", "cosines"] { XCTAssertTrue(shell.stdout.contains(field), "\(field): \(shell.stdout)") }
+        XCTAssertTrue(shell.stdout.contains("step 1, 2 items:") && shell.stdout.contains("unit words)"), "show batch lists the items: \(shell.stdout)")
+        XCTAssertTrue(shell.stdout.contains("echo recipe (") && shell.stdout.contains("\"refresh_every\" : 4"), "show config shows the recipe: \(shell.stdout)")
+        // `set lambda` weighs the denoising term from the next step; every parameter group has its gradient norm.
+        let stepped = try XCTUnwrap(String(contentsOf: home.appendingPathComponent("runs/stepped/metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").first.flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Double] })
+        XCTAssertEqual(stepped["loss"]!, stepped["echo"]! + 0.25 * stepped["denoising"]! + stepped["s2t"]!, accuracy: 1e-3 * stepped["loss"]!)
+        for group in ["grad.speech", "grad.llm", "grad.echo.adapter", "grad.echo.decoder"] { XCTAssertNotNil(stepped[group], "\(group) in \(stepped)") }
 
         try workbenchThroughAPseudoTerminal(root: root, home: home)
         try badArgumentsAreAnsweredAndTheSessionGoesOn(root: root, home: home)
@@ -133,21 +140,21 @@ final class EchoStageTests: XCTestCase {
 
     /// After the driver's prelude.
     static let script = #"""
-def run(line, pattern, timeout=240):
+def enter(line, pattern, timeout=240):
     expect(r"echox> $", timeout)
     mark = len(text())
     os.write(fd, (line + "\r").encode())
     return expect(pattern, timeout, start=mark)
 results = {}
-run("load echo config=echo.json run=pty steps=1000", r"loaded echo run pty at step 0")
-run("step", r"echo [0-9.]+.*denoising [0-9.]+")
+enter("load echo config=echo.json run=pty steps=1000", r"loaded echo run pty at step 0")
+enter("step", r"echo [0-9.]+.*denoising [0-9.]+")
 results["step_terms"] = True
-run("gap", r"plot: .*gap-sample0\.png")
+enter("gap", r"plot: .*gap-sample0\.png")
 results["gap_plot"] = True
 results["gap_table"] = re.search(r"mean +-?[0-9.]+ +-?[0-9.]+", text()) is not None
-run("target", r"where they differ: ")
+enter("target", r"where they differ: ")
 results["target"] = True
-run("pairs Hi Hello High", r"Hello – High +-?[0-9.]+ +[0-9.]+")
+enter("pairs Hi Hello High", r"Hello – High +-?[0-9.]+ +[0-9.]+")
 results["pairs"] = True
 expect(r"echox> $")
 mark = len(text())
@@ -157,7 +164,7 @@ time.sleep(0.5)
 os.write(fd, b"\x03")
 expect(r"interrupted: stopped at a step boundary after step (\d+)", timeout=240, start=mark)
 results["stopped"] = True
-run("show losses", r"echo")
+enter("show losses", r"echo")
 results["usable_after"] = True
 expect(r"echox> $")
 os.write(fd, b"quit\r")

@@ -54,22 +54,22 @@ public final class EchoStage {
 
     // MARK: - Models
 
-    /// The speech model and LLM (with LoRA) as the S2T run left them.
-    public func speechModel() throws -> (speech: S2TModel, llm: LlamaModel) {
-        let (_, values) = try TrainingCheckpoint.parameters(in: s2tRun.appendingPathComponent("checkpoint.safetensors"))
+    /// The speech model and LLM (with LoRA) as the S2T run left them, and that checkpoint's step.
+    public func speechModel() throws -> (speech: S2TModel, llm: LlamaModel, step: Int) {
+        let (step, values) = try TrainingCheckpoint.parameters(in: s2tRun.appendingPathComponent("checkpoint.safetensors"))
         let speech = try S2TModel(s2t.speechConfig, seed: s2t.recipe.seed)
         try speech.load(values, prefix: "speech.", source: "the S2T run \(s2tRun.lastPathComponent)'s checkpoint")
         let llm = try s2t.trainingLLM()
         try llm.load(values, prefix: "llm.", trainableOnly: true, source: "the S2T run \(s2tRun.lastPathComponent)'s checkpoint")
-        return (speech, llm)
+        return (speech, llm, step)
     }
 
-    /// The trained T2C model.
-    public func t2cModel() throws -> T2CModel {
-        let (_, values) = try TrainingCheckpoint.parameters(in: t2cRun.appendingPathComponent("checkpoint.safetensors"))
+    /// The trained T2C model and its checkpoint's step.
+    public func t2cModel() throws -> (model: T2CModel, step: Int) {
+        let (step, values) = try TrainingCheckpoint.parameters(in: t2cRun.appendingPathComponent("checkpoint.safetensors"))
         let model = try T2CModel(t2c.modelConfig, seed: t2c.recipe.seed)
         try model.load(values, source: "the T2C run \(t2cRun.lastPathComponent)'s checkpoint")
-        return model
+        return (model, step)
     }
 
     public var settings: EchoLossSettings {
@@ -89,14 +89,17 @@ public final class EchoStage {
 
     /// The job over `examples`, its spec pointing at the run's copy of the recipe.
     public func job(examples: [EchoExample], recipeFile: URL) throws -> GradientTrainer {
-        let (speech, llm) = try speechModel()
-        let echo = try EchoModel(decoder: try t2cModel(), adapterDim: recipe.adapterDim, dropout: recipe.adapterDropout, seed: recipe.seed)
+        let (speech, llm, s2tStep) = try speechModel()
+        let (decoder, t2cStep) = try t2cModel()
+        let echo = try EchoModel(decoder: decoder, adapterDim: recipe.adapterDim, dropout: recipe.adapterDropout, seed: recipe.seed)
         let tokenizer = s2t.generator.tokenizer
-        let task = try EchoTask(stack: EchoStack(speech: speech, llm: llm, echo: echo), examples: examples, labeller: try t2cModel(),
+        let task = try EchoTask(stack: EchoStack(speech: speech, llm: llm, echo: echo), examples: examples, labeller: try t2cModel().model,
                                 decoder: try S2TEngineDecoder(generator: s2t.generator, prompt: s2t.prompt), batch: recipe.batch,
                                 maxAnswerTokens: s2t.recipe.answerTokens, ctcWeight: s2t.recipe.ctcWeight, settings: settings,
                                 decode: { tokenizer.decode($0.map(Int.init)) })
         task.units = t2c.units
+        // The labeller is always the T2C run's; the speech model is the S2T run's only while it stays frozen.
+        task.sourceSteps = recipe.s2tWeight > 0 ? ["t2c": t2cStep] : ["s2t": s2tStep, "t2c": t2cStep]
         task.encode = { tokenizer.encode($0, allowSpecial: false).map(Int32.init) }
         return GradientTrainer(task: task, config: optimization, spec: JobSpec(kind: EchoRecipe.stage, options: ["config": recipeFile.path]))
     }

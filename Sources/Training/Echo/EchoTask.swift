@@ -46,7 +46,8 @@ public final class EchoTask: GradientTask {
     public let stack: EchoStack
     public let examples: [EchoExample]
     public let batch: Int
-    public let settings: EchoLossSettings
+    /// Loss weights and refresh (`set lambda`, `set refresh_every`; kept in the checkpoint).
+    public private(set) var settings: EchoLossSettings
     /// The trained T2C, frozen: it makes Y'.
     public let labeller: T2CModel
     /// The S2T loss over the same speech model.
@@ -65,6 +66,9 @@ public final class EchoTask: GradientTask {
     public var encode: ((String) -> [Int32])?
     /// The units model whose vocoder speaks unit words (to listen to targets and outputs).
     public var units: UnitsModel?
+    /// The checkpoint steps of the runs whose frozen weights this job reads (`s2t`, `t2c`): a resumed
+    /// run must find them unchanged, or it would not go on as it stopped.
+    public var sourceSteps: [String: Int] = [:]
 
     public init(stack: EchoStack, examples: [EchoExample], labeller: T2CModel, decoder: S2TEngineDecoder, batch: Int,
                 maxAnswerTokens: Int, ctcWeight: Float, settings: EchoLossSettings, decode: (([Int32]) -> String)? = nil) throws {
@@ -191,14 +195,18 @@ public final class EchoTask: GradientTask {
         }
         let decode = self.decode, first = chosen[0], firstItem = items[0], annotated = examples[indices[0]].annotated
         let conventional = settings.conventional
+        let show = { (ids: [Int32]) in decode?(ids) ?? ids.map(String.init).joined(separator: " ") }
         return TaskLoss(total: total, terms: terms, tokens: words.reduce(0) { $0 + $1.count }) {
-            let show = { (ids: [Int32]) in decode?(ids) ?? ids.map(String.init).joined(separator: " ") }
             let unitWords = { (w: [Int32]) in w.map(String.init).joined(separator: " ") }
             return [.init("transcript", show(firstItem.transcript)),
                     .init(conventional ? "target answer X" : "its answer X'", show(first.text)),
                     .init(conventional ? "annotated units" : "echo target Y'", unitWords(first.words)),
                     .init("annotated units", conventional ? "(the target)" : unitWords(annotated)),
                     .init("cosines", String(format: "cos(H, Emb) %.3f, cos(Adapter(H), Emb) %.3f over the batch", gap, cosine))]
+        } batch: {
+            indices.indices.map { b in
+                "sample \(indices[b]): \"\(show(items[b].transcript))\" → \"\(show(texts[b]))\" (\(texts[b].count) tokens, \(words[b].count) unit words)"
+            }
         }
     }
 
@@ -210,9 +218,28 @@ public final class EchoTask: GradientTask {
 
     // MARK: - State
 
+    public func apply(settings values: TrainingSettings) throws {
+        if let lambda = values.double("lambda") { settings.denoisingWeight = try S2TTask.checkedWeight(lambda, "lambda") }
+        if let refresh = values.int("refresh_every") {
+            guard refresh >= 1 else { throw TrainingError("refresh_every must be ≥ 1 step, not \(refresh)") }
+            settings.refreshEvery = refresh
+        }
+        try s2t.apply(settings: values)
+    }
+
+    /// `speech`, `llm` (LoRA), `echo.adapter` (the Denoising Adapter), `echo.decoder`.
+    public func gradientGroup(_ parameter: String) -> String? {
+        let parts = parameter.split(separator: ".")
+        return parts.first == "echo" ? parts.prefix(2).joined(separator: ".") : parts.first.map(String.init)
+    }
+
     public func savedState() -> TaskState {
         var state = labels.state
         state.fields["draws"] = String(draws)
+        state.fields["lambda"] = String(settings.denoisingWeight)
+        state.fields["refresh_every"] = String(settings.refreshEvery)
+        state.fields["ctc_weight"] = String(s2t.ctcWeight)
+        for (run, step) in sourceSteps { state.fields["\(run)_step"] = String(step) }
         return state
     }
 
@@ -220,8 +247,20 @@ public final class EchoTask: GradientTask {
         guard let draws = state.fields["draws"].flatMap(Int.init), draws >= 0 else {
             throw TrainingError("the checkpoint lacks the Echo job's step count: it was not written by an Echo run")
         }
+        for (run, step) in sourceSteps.sorted(by: { $0.key < $1.key }) {
+            if let saved = state.fields["\(run)_step"].flatMap(Int.init), saved != step {
+                throw TrainingError("the \(run.uppercased()) run this Echo run reads was at step \(saved) when it was checkpointed and is at step \(step) now, so the run cannot go on as it stopped: put the \(run.uppercased()) run back, or train Echo into a new run")
+            }
+        }
         let labels = try EchoLabels(state: state, samples: examples.count, vocabulary: stack.llm.config.vocabSize, words: labeller.config.units)
-        return { self.labels = labels; self.draws = draws; self.engineSynced = false }
+        var restored = settings
+        if let lambda = state.fields["lambda"].flatMap(Float.init) { restored.denoisingWeight = lambda }
+        if let refresh = state.fields["refresh_every"].flatMap(Int.init), refresh >= 1 { restored.refreshEvery = refresh }
+        let ctc = state.fields["ctc_weight"].flatMap(Float.init)
+        return {
+            self.labels = labels; self.draws = draws; self.engineSynced = false; self.settings = restored
+            if let ctc { self.s2t.ctcWeight = ctc }
+        }
     }
 
     public func describe() -> [(String, String)] {

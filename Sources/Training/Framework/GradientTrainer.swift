@@ -45,8 +45,11 @@ public struct TaskLoss {
     public var tokens: Int
     /// What the step looked at, for `show sample` (made only when asked for).
     public var sample: (() -> [TrainingSample.Field])?
-    public init(total: Tensor, terms: [String: Double] = [:], tokens: Int, sample: (() -> [TrainingSample.Field])? = nil) {
-        self.total = total; self.terms = terms; self.tokens = tokens; self.sample = sample
+    /// One line per item of the batch, for `show batch`.
+    public var batch: (() -> [String])?
+    public init(total: Tensor, terms: [String: Double] = [:], tokens: Int, sample: (() -> [TrainingSample.Field])? = nil,
+                batch: (() -> [String])? = nil) {
+        self.total = total; self.terms = terms; self.tokens = tokens; self.sample = sample; self.batch = batch
     }
 }
 
@@ -68,6 +71,12 @@ public protocol GradientTask: AnyObject {
     /// Checks a checkpoint's `savedState` and returns what takes it back (run only once the rest of the
     /// checkpoint is in); throws, changing nothing, when it does not fit the task.
     func restoring(_ state: TaskState) throws -> () -> Void
+    /// The group a trainable parameter's gradient norm is reported under (`grad.<group>` each step),
+    /// e.g. `speech`, `llm`, `echo.adapter`; nil for all: only the total norm.
+    func gradientGroup(_ parameter: String) -> String?
+    /// Takes the session's settings that the task reads (`set lambda 0.5`), from the next step on; a
+    /// changed value belongs in `savedState`, so a resumed run goes on with it.
+    func apply(settings: TrainingSettings) throws
 }
 
 /// A task's own part of a checkpoint: named tensors and fields.
@@ -85,6 +94,8 @@ extension GradientTask {
     }
     public func describe() -> [(String, String)] { [] }
     public func savedState() -> TaskState { TaskState() }
+    public func apply(settings: TrainingSettings) throws {}
+    public func gradientGroup(_ parameter: String) -> String? { nil }
     public func restoring(_ state: TaskState) throws -> () -> Void {
         guard state.isEmpty else {
             throw TrainingError("the checkpoint holds task state (\((state.fields.keys + state.tensors.map(\.0)).sorted().joined(separator: ", "))) that a \(name) job does not keep: resume it with the job that wrote it")
@@ -130,6 +141,7 @@ public final class GradientTrainer: TrainingJob {
 
     public func apply(settings: TrainingSettings) throws {
         if let lr = settings.double("lr") { setPeakLearningRate(Float(lr)) }
+        try task.apply(settings: settings)
     }
 
     /// One optimiser step over `accumulation` micro-batches.
@@ -139,6 +151,7 @@ public final class GradientTrainer: TrainingJob {
         var terms: [String: Double] = [:]
         var total = 0.0, tokens = 0
         var sample: (() -> [TrainingSample.Field])?
+        var batch: [() -> [String]] = []
         let scale = 1 / Float(config.accumulation)
         for _ in 0..<config.accumulation {
             let loss = try task.loss(rng: &rng)
@@ -147,14 +160,19 @@ public final class GradientTrainer: TrainingJob {
             for (key, value) in loss.terms { terms[key, default: 0] += value * Double(scale) }
             tokens += loss.tokens
             sample = loss.sample ?? sample
+            if let lines = loss.batch { batch.append(lines) }
         }
+        let groups = Dictionary(grouping: optimizer.parameters) { task.gradientGroup($0.0) }
+        for case let (group?, members) in groups { terms["grad.\(group)"] = Double(Gradients.globalNorm(members.map(\.1))) }
         let norm = Gradients.clip(optimizer.parameters.map(\.1), maxNorm: config.gradientClip)
         optimizer.learningRate = schedule.rate(at: optimizer.stepCount)
         let rate = optimizer.learningRate
         Autograd.noGrad { optimizer.step() }
         terms["loss"] = total
         let step = optimizer.stepCount
-        if let sample, sampleEvery > 0, step % sampleEvery == 0 { lastSample = TrainingSample(step: step, fields: sample()) }
+        if let sample, sampleEvery > 0, step % sampleEvery == 0 {
+            lastSample = TrainingSample(step: step, fields: sample(), batch: batch.flatMap { $0() })
+        }
         return StepReport(step: step, losses: terms, gradNorm: Double(norm), tokens: tokens, learningRate: Double(rate))
     }
 

@@ -32,7 +32,9 @@ public struct TrainingSample: Sendable, Equatable {
         public var value: String
         public init(_ name: String, _ value: String) { self.name = name; self.value = value }
     }
-    public init(step: Int, fields: [Field]) { self.step = step; self.fields = fields }
+    /// One line per item of the step's batch (`show batch`), when the job lists them.
+    public var batch: [String] = []
+    public init(step: Int, fields: [Field], batch: [String] = []) { self.step = step; self.fields = fields; self.batch = batch }
 }
 
 /// A training job: anything the trainer framework steps. Language models, the units stages and the

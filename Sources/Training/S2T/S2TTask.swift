@@ -46,7 +46,8 @@ public final class S2TTask: GradientTask {
     public let stack: S2TStack
     public let examples: [S2TExample]
     public let batch: Int
-    public let ctcWeight: Float
+    /// The CTC term's weight (`set ctc_weight`; kept in the checkpoint).
+    public internal(set) var ctcWeight: Float
     /// Ids back to text for `show sample`.
     public let decode: (([Int32]) -> String)?
 
@@ -105,7 +106,36 @@ public final class S2TTask: GradientTask {
             let show = { (ids: [Int32]) in decode?(ids) ?? ids.map(String.init).joined(separator: " ") }
             return [.init("transcript", show(items[0].transcript)), .init("target", show(items[0].answer)),
                     .init("predicted", show(predicted)), .init("speech frames", "\(output.frameLengths[0]) → \(output.lengths[0]) kept")]
+        } batch: {
+            items.indices.map { b in
+                "\"\(decode?(items[b].transcript) ?? "")\" — \(output.frameLengths[b]) → \(output.lengths[b]) frames kept, answer of \(items[b].answer.count) tokens"
+            }
         }
+    }
+
+    public func apply(settings: TrainingSettings) throws {
+        if let weight = settings.double("ctc_weight") { ctcWeight = try Self.checkedWeight(weight, "ctc_weight") }
+    }
+
+    static func checkedWeight(_ value: Double, _ name: String) throws -> Float {
+        guard value.isFinite, value >= 0 else { throw TrainingError("\(name) must be a number ≥ 0, not \(value)") }
+        return Float(value)
+    }
+
+    public func savedState() -> TaskState { TaskState(fields: ["ctc_weight": String(ctcWeight)]) }
+
+    /// `speech` (the adapter, CTC head and LookBack) and `llm` (its LoRA adapters).
+    public func gradientGroup(_ parameter: String) -> String? { parameter.split(separator: ".").first.map(String.init) }
+
+    public func restoring(_ state: TaskState) throws -> () -> Void {
+        let weight = try state.fields["ctc_weight"].map { text -> Float in
+            guard let value = Float(text), value.isFinite, value >= 0 else { throw TrainingError("the checkpoint's ctc_weight '\(text)' is not a weight") }
+            return value
+        }
+        guard state.tensors.isEmpty, Set(state.fields.keys).isSubset(of: ["ctc_weight"]) else {
+            throw TrainingError("the checkpoint holds task state an S2T job does not keep: resume it with the job that wrote it")
+        }
+        return { if let weight { self.ctcWeight = weight } }
     }
 
     public func describe() -> [(String, String)] {

@@ -73,8 +73,13 @@ public final class T2CTask: GradientTask {
                     .init("target words", first.words.map(String.init).joined(separator: " ")),
                     .init("predicted", predicted.map(String.init).joined(separator: " ")),
                     .init("right", "\(right) of \(first.words.count)")]
+        } batch: {
+            items.map { "\"\(decode?($0.tokens) ?? "")\" — \($0.tokens.count) tokens, \($0.words.count) unit words" }
         }
     }
+
+    /// `textAdapter` and `decoder`.
+    public func gradientGroup(_ parameter: String) -> String? { parameter.split(separator: ".").first.map(String.init) }
 
     public func describe() -> [(String, String)] {
         let c = t2c.config

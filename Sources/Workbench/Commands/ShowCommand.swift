@@ -1,11 +1,11 @@
 import Foundation
 
-/// `show config|params|state|losses [n]|sample`.
+/// `show config|params|state|losses [n]|sample|batch`.
 public final class ShowCommand: WorkbenchCommand {
     public let name = "show"
-    public let usage = "show config | show params | show state | show losses [n] | show sample"
+    public let usage = "show config | show params | show state | show losses [n] | show sample | show batch"
     public let summary = "show settings, the job's parameters, the session state, recent losses, or what the last step saw"
-    public let arguments = [ArgumentSpec("what", completion: .words(["config", "losses", "params", "sample", "state"])),
+    public let arguments = [ArgumentSpec("what", completion: .words(["batch", "config", "losses", "params", "sample", "state"])),
                             ArgumentSpec("n", optional: true)]
     public init() {}
 
@@ -14,6 +14,17 @@ public final class ShowCommand: WorkbenchCommand {
         switch (words[0], words.count) {
         case ("config", 1):
             context.print("settings:\n" + settingsTable(state.settings) + "\nECHOX_HOME: \(state.home.path)")
+            // A stage's recipe: the readable file its run keeps.
+            if let path = state.job?.spec?.options["config"], let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                context.print("\(state.job!.name) recipe (\(path)):\n" + text)
+            }
+        case ("batch", 1):
+            guard let job = state.job else { throw WorkbenchError.noJob }
+            guard let sample = job.lastSample, !sample.batch.isEmpty else {
+                context.print("the \(job.name) job has listed no batch yet — run `step` first (or it lists none)")
+                return .ok
+            }
+            context.print("step \(sample.step), \(sample.batch.count) items:\n" + sample.batch.enumerated().map { "  \($0.offset)  \($0.element)" }.joined(separator: "\n"))
         case ("params", 1):
             guard let job = state.job else { throw WorkbenchError.noJob }
             context.print(table(job.describe()))

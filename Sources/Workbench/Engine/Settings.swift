@@ -90,6 +90,9 @@ public struct Settings: Sendable {
         SettingSpec("train.checkpoint_every", .int(0...Int(Int32.max)), default: .int(50),
                     help: "steps between checkpoints of the trainable state (0: only when training stops)"),
         SettingSpec("dropout", .double(0...0.9), default: .double(0), help: "residual dropout of language models made by `data` (0: none)"),
+        SettingSpec("ctc_weight", .double(0...100), default: .double(0.3), help: "S2T and Echo jobs: the weight of the CTC loss in L_S2T (from the next step)"),
+        SettingSpec("lambda", .double(0...100), default: .double(1), help: "Echo jobs: λ, the weight (or, adaptive, the cap) of the denoising loss"),
+        SettingSpec("refresh_every", .int(1...1_000_000), default: .int(200), help: "Echo jobs: steps before a sample's pseudo-labels X', Y' are made again"),
     ]
 
     /// Adds a setting (or replaces its spec); its value starts at the default.

@@ -8,14 +8,14 @@ import Training
 /// an Echo run also speaks the answer (`out=A.wav`), segment by segment while the text goes on with `stream`.
 public final class AskCommand: WorkbenchCommand {
     public let name = "ask"
-    public let usage = "ask run=DIR (audio=Q.wav | text=Q | <text…>) [out=A.wav] [stream] [max_tokens=N]"
+    public let usage = "ask run=DIR (audio=Q.wav | text=Q | <text…>) [out=A.wav] [stream=true] [max_tokens=N]"
     public let summary = "a trained S2T or Echo run answers a spoken (or typed) question, the text streaming as it comes; Echo runs speak it"
     public let help = """
         ask run=DIR audio=Q.wav      the run hears the recording (any rate the audio reader takes, up to 30 s)
         ask run=DIR text=Q           the run reads the question (the same LLM and LoRA, text in place of speech)
         out=A.wav                    an Echo run's spoken answer is written there (its hidden states → Denoising
                                      Adapter → Echo decoder → unit words → vocoder)
-        stream                       an Echo run speaks each segment of the answer while the text goes on
+        stream=true (--stream)       an Echo run speaks each segment of the answer while the text goes on
                                      (cut where the hidden state is most like the "." row; see SegmentRule)
         run= is a name under $ECHOX_HOME/runs or a path; the answer is greedy, at most max_tokens tokens
         (default: the run's answer length). The last lines give the time from the end of the audio to

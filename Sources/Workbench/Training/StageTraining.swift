@@ -18,7 +18,7 @@ struct StageTraining<Recipe: StageRecipe> {
 
     var stage: String { Recipe.stage }
     var presets: String { Recipe.presetNames.joined(separator: "|") }
-    var usage: String { "train \(stage) [preset=\(presets)] [config=FILE] [run=DIR] [steps=N]" + flags.map { " [\($0.name)]" }.joined() }
+    var usage: String { "train \(stage) [preset=\(presets)] [config=FILE] [run=DIR] [steps=N]" + flags.map { " [\($0.name)=true]" }.joined() }
     var options: [OptionSpec] {
         [OptionSpec("preset", help: Recipe.presetNames.joined(separator: " or ") + " (the first a few-minute demo, the last the real stage)"),
          OptionSpec("config", help: "a recipe file (JSON; a run's \(Recipe.fileName) is one): keys it lacks come from its preset"),

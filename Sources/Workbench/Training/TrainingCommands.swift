@@ -39,10 +39,10 @@ public final class TrainCommand: WorkbenchCommand {
         train t2c [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N]
                                           EchoX stage II: the text LLM's answers spoken by the units
                                           model's target voice, as unit-language words; same behaviour
-        train echo [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N] [conventional]
+        train echo [preset=tiny|smollm2] [config=FILE] [run=DIR] [steps=N] [conventional=true]
                                           EchoX stage III from the trained S2T and T2C runs: the Echo
                                           decoder learns the speech of the model's own answers (echo
-                                          targets); `conventional` learns annotated units instead
+                                          targets); `conventional=true` learns annotated units instead
         Every step is appended to metrics.jsonl in the run; its trainable state is checkpointed every
         train.checkpoint_every steps and whenever training stops, so `load run NAME` (or `echox train
         --resume NAME for N`) continues it exactly. Ctrl-C stops at the next step boundary.
