@@ -82,10 +82,6 @@ public final class EchoStage {
         return s
     }
 
-    public var optimization: OptimizationConfig {
-        .fixedLength(learningRate: recipe.learningRate, warmupSteps: recipe.warmupSteps, steps: recipe.steps,
-                     weightDecay: recipe.weightDecay, seed: recipe.seed)
-    }
 
     /// The job over `examples`, its spec pointing at the run's copy of the recipe.
     public func job(examples: [EchoExample], recipeFile: URL) throws -> GradientTrainer {
@@ -101,6 +97,6 @@ public final class EchoStage {
         // The labeller is always the T2C run's; the speech model is the S2T run's only while it stays frozen.
         task.sourceSteps = recipe.s2tWeight > 0 ? ["t2c": t2cStep] : ["s2t": s2tStep, "t2c": t2cStep]
         task.encode = { tokenizer.encode($0, allowSpecial: false).map(Int32.init) }
-        return GradientTrainer(task: task, config: optimization, spec: JobSpec(kind: EchoRecipe.stage, options: ["config": recipeFile.path]))
+        return GradientTrainer(task: task, config: recipe.optimization, spec: JobSpec(kind: EchoRecipe.stage, options: ["config": recipeFile.path]))
     }
 }

@@ -13,12 +13,22 @@ public protocol StageRecipe: Codable, Equatable, Sendable {
     var preset: String { get }
     /// The schedule's length, the one setting a kept run may change.
     var steps: Int { get set }
+    /// The rest of the schedule: peak rate, warm-up, weight decay and the data seed.
+    var learningRate: Float { get }
+    var warmupSteps: Int { get }
+    var weightDecay: Float { get }
+    var seed: UInt64 { get }
     /// Throws `TrainingError` unless the settings make a run.
     func validate() throws
 }
 
 extension StageRecipe {
     public static var fileName: String { "\(stage).json" }
+
+    /// The stage's schedule: fixed length, warm-up then cosine.
+    public var optimization: OptimizationConfig {
+        .fixedLength(learningRate: learningRate, warmupSteps: warmupSteps, steps: steps, weightDecay: weightDecay, seed: seed)
+    }
 
     /// Reads a recipe file; keys it lacks keep the preset it names (or the real preset).
     public static func read(_ url: URL) throws -> Self {

@@ -131,11 +131,6 @@ public final class S2TStage {
         return model
     }
 
-    /// The schedule of the recipe: a stage of fixed length.
-    public var optimization: OptimizationConfig {
-        .fixedLength(learningRate: recipe.learningRate, warmupSteps: recipe.warmupSteps, steps: recipe.steps,
-                     weightDecay: recipe.weightDecay, seed: recipe.seed)
-    }
 
     /// The job over `examples`, its spec pointing at the run's copy of the recipe.
     public func job(examples: [S2TExample], recipeFile: URL) throws -> GradientTrainer {
@@ -143,6 +138,6 @@ public final class S2TStage {
         let tokenizer = generator.tokenizer
         let task = try S2TTask(speech: speech, llm: try trainingLLM(), examples: examples, batch: recipe.batch, ctcWeight: recipe.ctcWeight,
                                decode: { tokenizer.decode($0.map(Int.init)) })
-        return GradientTrainer(task: task, config: optimization, spec: JobSpec(kind: "s2t", options: ["config": recipeFile.path]))
+        return GradientTrainer(task: task, config: recipe.optimization, spec: JobSpec(kind: "s2t", options: ["config": recipeFile.path]))
     }
 }

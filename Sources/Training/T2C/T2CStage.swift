@@ -84,16 +84,12 @@ public final class T2CStage {
     /// The LLM's token embeddings [V, E] in f32, frozen.
     public func tokenEmbeddings() -> Tensor { generator.engine.embeddingTensor() }
 
-    public var optimization: OptimizationConfig {
-        .fixedLength(learningRate: recipe.learningRate, warmupSteps: recipe.warmupSteps, steps: recipe.steps,
-                     weightDecay: recipe.weightDecay, seed: recipe.seed)
-    }
 
     /// The job over `examples`, its spec pointing at the run's copy of the recipe.
     public func job(examples: [T2CExample], recipeFile: URL) throws -> GradientTrainer {
         let tokenizer = generator.tokenizer
         let task = try T2CTask(t2c: try T2CModel(modelConfig, seed: recipe.seed), tokenEmbeddings: tokenEmbeddings(), examples: examples,
                                batch: recipe.batch, decode: { tokenizer.decode($0.map(Int.init)) })
-        return GradientTrainer(task: task, config: optimization, spec: JobSpec(kind: T2CRecipe.stage, options: ["config": recipeFile.path]))
+        return GradientTrainer(task: task, config: recipe.optimization, spec: JobSpec(kind: T2CRecipe.stage, options: ["config": recipeFile.path]))
     }
 }
