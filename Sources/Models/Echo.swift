@@ -47,14 +47,19 @@ public final class EchoModel: Module {
             throw T2CError("hidden states \(hidden.shape) and answer embeddings \(embeddings.shape) must both be [B, T, \(decoder.config.llmDim)]")
         }
         let adapted = adapter(hidden)
-        let t = hidden.shape[1], e = hidden.shape[2]
-        let rows = lengths.enumerated().flatMap { b, n in (0..<n).map { b * t + $0 } }
-        let a = adapted.reshaped([lengths.count * t, e]).indexSelect(axis: 0, rows)
-        let x = embeddings.reshaped([lengths.count * t, e]).indexSelect(axis: 0, rows)
-        let denoising = cosineDistanceLoss(a, x)
+        let denoising = cosineDistanceLoss(Self.validRows(adapted, lengths: lengths), Self.validRows(embeddings, lengths: lengths))
         let echo = try decoder.loss(text: adapted, textLengths: lengths, words: words)
         return (echo, denoising, 1 - Double(denoising.item))
     }
+
+    /// The valid rows [N, E] of a padded [B, T, E] tensor whose item b holds `lengths[b]` rows.
+    public static func validRows(_ padded: Tensor, lengths: [Int]) -> Tensor {
+        let t = padded.shape[1], e = padded.shape[2]
+        return padded.reshaped([lengths.count * t, e]).indexSelect(axis: 0, lengths.enumerated().flatMap { b, n in (0..<n).map { b * t + $0 } })
+    }
+
+    /// At most this many unit words for a text of `tokens` tokens (far more than speech needs).
+    public static func wordBudget(tokens: Int) -> Int { 12 * tokens + 16 }
 
     /// Greedy unit words for one answer's hidden states [N, E].
     public func speak(hidden: Tensor, maxWords: Int) throws -> [Int32] {

@@ -34,6 +34,12 @@ public enum Kernels {
         return Float(acc)
     }
 
+    /// The cosine of two vectors (0 when either is zero).
+    public static func cosine(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        let ab = dot(a, b, count: count), aa = dot(a, a, count: count), bb = dot(b, b, count: count)
+        return ab / max((aa * bb).squareRoot(), 1e-12)
+    }
+
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var i = 0

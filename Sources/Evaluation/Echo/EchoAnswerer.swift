@@ -63,7 +63,7 @@ public final class EchoAnswerer: SpokenAnswerer {
 
     /// The unit words and speech of hidden states [N, C] (one segment or a whole answer).
     public func speak(hidden: [Float], count: Int) throws -> (words: [Int32], audio: AudioClip) {
-        let words = try echo.speak(hidden: Tensor(hidden, shape: [count, echo.decoder.config.llmDim]), maxWords: 12 * count + 16)
+        let words = try echo.speak(hidden: Tensor(hidden, shape: [count, echo.decoder.config.llmDim]), maxWords: EchoModel.wordBudget(tokens: count))
         guard !words.isEmpty else { return ([], AudioClip(samples: [], sampleRate: units.sampleRate)) }
         return (words, try units.synthesize(words: words))
     }

@@ -53,16 +53,11 @@ public struct MinimalPairs {
         var pairs: [MinimalPair] = []
         for i in words.indices {
             for j in words.indices where j > i {
-                pairs.append(MinimalPair(first: words[i], second: words[j], textCosine: Self.cosine(embeddings[i], embeddings[j]),
+                let cosine = Double(Kernels.cosine(embeddings[i], embeddings[j], count: embeddings[i].count))
+                pairs.append(MinimalPair(first: words[i], second: words[j], textCosine: cosine,
                                          unitDistance: EditDistance.normalized(sequences[i], sequences[j])))
             }
         }
         return pairs
-    }
-
-    static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        var ab = 0.0, aa = 0.0, bb = 0.0
-        for i in a.indices { ab += Double(a[i] * b[i]); aa += Double(a[i] * a[i]); bb += Double(b[i] * b[i]) }
-        return ab / max((aa * bb).squareRoot(), 1e-12)
     }
 }

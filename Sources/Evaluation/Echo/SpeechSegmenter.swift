@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// When a streaming answer's text is cut into segments that are spoken while the text goes on
 /// (the official streaming inference): at a local maximum of the similarity between each token's
@@ -21,7 +22,7 @@ public struct SegmentRule: Codable, Equatable, Sendable {
 /// Cuts a stream of hidden states into segments by `SegmentRule`.
 public struct SpeechSegmenter {
     public let rule: SegmentRule
-    /// The unit-length LM-head row of the full stop.
+    /// The LM-head row of the full stop.
     let anchor: [Float]
     /// cos(H_t, LM-head row of ".") of every token so far.
     public private(set) var similarities: [Float] = []
@@ -30,16 +31,13 @@ public struct SpeechSegmenter {
 
     public init(rule: SegmentRule, stopRow: [Float]) {
         self.rule = rule
-        let norm = max(stopRow.reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
-        anchor = stopRow.map { $0 / norm }
+        anchor = stopRow
     }
 
     /// Takes the next token's hidden state; returns the segment it lets close (token positions), if any.
     public mutating func add(_ hidden: UnsafeBufferPointer<Float>) -> Range<Int>? {
         precondition(hidden.count == anchor.count, "a hidden state of \(hidden.count) values for an LM head of \(anchor.count)")
-        var dot: Float = 0, square: Float = 0
-        for i in 0..<hidden.count { dot += hidden[i] * anchor[i]; square += hidden[i] * hidden[i] }
-        similarities.append(dot / max(square.squareRoot(), 1e-12))
+        similarities.append(Kernels.cosine(hidden.baseAddress!, anchor, count: anchor.count))
         let candidate = similarities.count - 1 - rule.window
         guard candidate >= start else { return nil }
         let length = candidate - start + 1

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 import NN
 import Tensor
 
@@ -49,8 +50,8 @@ extension EchoTask {
         let c = stack.llm.config.dim
         let adapted: Tensor? = final ? evaluating { stack.echo.adapter(hidden) } : nil
         return text.indices.map { i in
-            EchoTokenGap(token: text[i], hidden: Self.cosine(hidden.data + i * c, embeddings.data + i * c, c),
-                         adapted: adapted.map { Self.cosine($0.data + i * c, embeddings.data + i * c, c) })
+            EchoTokenGap(token: text[i], hidden: Double(Kernels.cosine(hidden.data + i * c, embeddings.data + i * c, count: c)),
+                         adapted: adapted.map { Double(Kernels.cosine($0.data + i * c, embeddings.data + i * c, count: c)) })
         }
     }
 
@@ -59,11 +60,6 @@ extension EchoTask {
         let text = try targets(sample: sample).text
         guard !text.isEmpty else { return [] }
         let hidden = try hiddenStates([examples[sample].question], texts: [text]).hidden
-        return try stack.echo.speak(hidden: hidden, maxWords: Self.wordBudget(tokens: text.count))
-    }
-
-    static func cosine(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
-        let ab = Kernels.dot(a, b, count: n), aa = Kernels.dot(a, a, count: n), bb = Kernels.dot(b, b, count: n)
-        return Double(ab / max((aa * bb).squareRoot(), 1e-12))
+        return try stack.echo.speak(hidden: hidden, maxWords: EchoModel.wordBudget(tokens: text.count))
     }
 }

@@ -125,14 +125,11 @@ public final class EchoTask: GradientTask {
             let text = try decoder.answer(speech: rows, maxTokens: maxAnswerTokens).tokens.map(Int32.init)
             var words: [Int32] = []
             if !text.isEmpty {
-                words = try labeller.greedy(text: T2CTask.embed([text], table: table), maxWords: Self.wordBudget(tokens: text.count))
+                words = try labeller.greedy(text: T2CTask.embed([text], table: table), maxWords: EchoModel.wordBudget(tokens: text.count))
             }
             return EchoLabel(text: text, words: words, step: draws)
         }
     }
-
-    /// At most this many unit words for a text of `tokens` tokens (far more than speech needs).
-    static func wordBudget(tokens: Int) -> Int { 12 * tokens + 16 }
 
     /// Runs `body` with the speech model in inference mode (no dropout, no gradient).
     func evaluating<T>(_ body: () throws -> T) rethrows -> T {
@@ -182,7 +179,7 @@ public final class EchoTask: GradientTask {
         let (hidden, embeddings) = try hiddenStates(items, texts: texts)
         let echo = stack.echo
         let (echoLoss, denoising, cosine) = try echo.losses(hidden: hidden, embeddings: embeddings, lengths: texts.map(\.count), words: words)
-        let gap = Autograd.noGrad { 1 - Double(cosineDistanceLoss(Self.rows(hidden, texts.map(\.count)), Self.rows(embeddings, texts.map(\.count))).item) }
+        let gap = Autograd.noGrad { 1 - Double(cosineDistanceLoss(EchoModel.validRows(hidden, lengths: texts.map(\.count)), EchoModel.validRows(embeddings, lengths: texts.map(\.count))).item) }
         var weight = settings.denoisingWeight
         if settings.adaptive, denoising.item > 0 { weight = min(weight, 0.2 * echoLoss.item / denoising.item) }
         var total = echoLoss + denoising * weight
@@ -208,12 +205,6 @@ public final class EchoTask: GradientTask {
                 "sample \(indices[b]): \"\(show(items[b].transcript))\" → \"\(show(texts[b]))\" (\(texts[b].count) tokens, \(words[b].count) unit words)"
             }
         }
-    }
-
-    /// The valid rows [N, C] of a padded [B, T, C] tensor.
-    static func rows(_ padded: Tensor, _ lengths: [Int]) -> Tensor {
-        let t = padded.shape[1], c = padded.shape[2]
-        return padded.reshaped([lengths.count * t, c]).indexSelect(axis: 0, lengths.enumerated().flatMap { b, n in (0..<n).map { b * t + $0 } })
     }
 
     // MARK: - State
