@@ -32,6 +32,8 @@ public final class AdamW: Optimizer {
     public var beta1: Float, beta2: Float, eps: Float
     public private(set) var stepCount = 0
     let rateScales: [Float]   // per parameter, from its group
+    /// Per parameter, a further factor on its rate (`scaleRate`; 1 unless set).
+    public private(set) var rateFactors: [Float]
     let decays: [Float]
     var moments1: [Tensor]    // same shapes as the parameters
     var moments2: [Tensor]
@@ -41,6 +43,7 @@ public final class AdamW: Optimizer {
         parameters = groups.flatMap(\.parameters)
         rateScales = groups.flatMap { g in g.parameters.map { _ in g.rateScale } }
         decays = groups.flatMap { g in g.parameters.map { _ in g.weightDecay } }
+        rateFactors = parameters.map { _ in 1 }
         self.learningRate = learningRate
         self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
         moments1 = parameters.map { Tensor(zeros: $0.1.shape) }
@@ -55,6 +58,12 @@ public final class AdamW: Optimizer {
         self.init(groups: groups.filter { !$0.parameters.isEmpty }, learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps)
     }
 
+    /// Multiplies the rate of the parameters `selected` by name by `factor` (on top of their group's
+    /// scale) from the next step on; the other parameters keep theirs.
+    public func scaleRate(_ factor: Float, where selected: (String) -> Bool) {
+        for (i, (name, _)) in parameters.enumerated() where selected(name) { rateFactors[i] = factor }
+    }
+
     public func step() {
         stepCount += 1
         let t = Float(stepCount)
@@ -62,7 +71,7 @@ public final class AdamW: Optimizer {
         let (b1, b2, eps) = (beta1, beta2, self.eps)
         for (i, (_, p)) in parameters.enumerated() {
             guard let g = p.grad else { continue }
-            let lr = learningRate * rateScales[i]
+            let lr = learningRate * rateScales[i] * rateFactors[i]
             let decay = 1 - lr * decays[i]
             let pp = p.data, pg = g.data, m = moments1[i].data, v = moments2[i].data
             let stepSize = lr / correction1, invRootCorrection2 = 1 / correction2.squareRoot()

@@ -26,16 +26,25 @@ public struct CorpusText: Equatable, Sendable {
     public var text: String
     public init(id: String, text: String) { self.id = id; self.text = text }
 
-    /// Reads a JSONL file; lines without an id get `line-N`. Blank lines are skipped.
+    /// Reads a text file: JSONL of `{"id", "text"|"question"}` (a `.jsonl` file, or one whose first line is
+    /// an object; lines without an id get `line-N`), or plain text, one sentence a line (ids `<stem>-N`).
+    /// Blank lines are skipped.
     public static func read(_ url: URL) throws -> [CorpusText] {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw CorpusError("cannot read the text file \(url.path): check the path")
         }
+        guard let content = String(data: data, encoding: .utf8) else {
+            throw CorpusError("\(url.path) is not UTF-8 text: give a text file with one sentence a line, or JSONL {\"id\", \"text\"}")
+        }
+        let lines = content.split(separator: "\n", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let isJSONLines = url.pathExtension == "jsonl" || lines.first { !$0.isEmpty }?.hasPrefix("{") == true
         var out: [CorpusText] = []
-        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any] else {
+        for (number, line) in lines.enumerated() where !line.isEmpty {
+            guard isJSONLines else {
+                out.append(CorpusText(id: "\(url.deletingPathExtension().lastPathComponent)-\(number + 1)", text: line))
+                continue
+            }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 throw CorpusError("\(url.lastPathComponent) line \(number + 1) is not a JSON object: write one {\"id\", \"text\"} object per line")
             }
             guard let text = (object["text"] as? String) ?? (object["question"] as? String),
@@ -45,6 +54,7 @@ public struct CorpusText: Equatable, Sendable {
             let id = (object["id"] as? String) ?? (object["id"] as? Int).map(String.init) ?? "line-\(number + 1)"
             out.append(CorpusText(id: id, text: text))
         }
+        guard !out.isEmpty else { throw CorpusError("\(url.path) has no sentences: write one sentence a line") }
         return out
     }
 }

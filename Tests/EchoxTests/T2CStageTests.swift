@@ -61,5 +61,21 @@ final class T2CStageTests: XCTestCase {
         XCTAssertTrue(shell.stdout.contains("loaded t2c run stepped at step 0"), shell.stdout + shell.stderr)
         for field in ["text", "target words", "predicted", "right"] { XCTAssertTrue(shell.stdout.contains(field), "\(field): \(shell.stdout)") }
         XCTAssertTrue((shell.stdout + shell.stderr).contains("no T2C run at"), shell.stdout + shell.stderr)
+
+        // Other questions for a run that has not stepped (`data`), a group's own rate (`set lr.<group>`);
+        // a run that has stepped keeps its data.
+        try "Where is Paris?\nWho is Justin Bieber?\nWhat colour is the sky?\n".write(to: root.appendingPathComponent("questions.txt"), atomically: true, encoding: .utf8)
+        let data = try EchoxRunner.run([], input: "load t2c config=\(config.path) run=requestioned\nset lr.decoder 0\ndata questions.txt limit=2\nstep 1\nshow params\ndata questions.txt\nset lr.nothing 1\ndata nowhere.txt\n",
+                                       home: home, directory: root)
+        let screen = data.stdout + data.stderr
+        XCTAssertTrue(screen.contains("lr.decoder = 0"), screen)
+        XCTAssertTrue(screen.contains("t2c questions: 2 from \(root.appendingPathComponent("questions.txt").standardizedFileURL.path)"), screen)
+        XCTAssertTrue(screen.contains("t2c data: data 2 texts"), screen)
+        XCTAssertTrue(screen.contains("decoder peak lr 0.0"), screen)
+        XCTAssertTrue(screen.contains("has trained 1 steps on its questions"), screen)
+        XCTAssertTrue(screen.contains("not a parameter group of the loaded job"), screen)
+        XCTAssertTrue(screen.contains("no question file at"), screen)
+        let recipe = try String(contentsOf: home.appendingPathComponent("runs/requestioned/t2c.json"), encoding: .utf8)
+        XCTAssertTrue(recipe.contains("questions.txt") && recipe.contains("\"question_limit\" : 2"), recipe)
     }
 }

@@ -26,6 +26,20 @@ final class CorpusTests: XCTestCase {
         XCTAssertThrowsError(try CorpusText.read(file))
     }
 
+    /// Plain text is one sentence a line, whatever its name; a file whose first line is an object is JSONL.
+    func testPlainTextIsASentenceALine() throws {
+        let plain = folder.appendingPathComponent("questions.txt")
+        try Data("Who is it?\n\n  Where is Paris? \n".utf8).write(to: plain)
+        XCTAssertEqual(try CorpusText.read(plain), [CorpusText(id: "questions-1", text: "Who is it?"), CorpusText(id: "questions-3", text: "Where is Paris?")])
+        let objects = folder.appendingPathComponent("questions.json")
+        try Data("{\"id\": \"q\", \"question\": \"who?\"}\n".utf8).write(to: objects)
+        XCTAssertEqual(try CorpusText.read(objects), [CorpusText(id: "q", text: "who?")])
+        try Data("\n \n".utf8).write(to: plain)
+        XCTAssertThrowsError(try CorpusText.read(plain)) { XCTAssertTrue("\($0)".contains("has no sentences"), "\($0)") }
+        try Data([0xff, 0xfe, 0x41]).write(to: plain)
+        XCTAssertThrowsError(try CorpusText.read(plain)) { XCTAssertTrue("\($0)".contains("not UTF-8"), "\($0)") }
+    }
+
     func testManifestRoundTripAndBadLines() throws {
         let entries = [CorpusEntry(id: "x.flite-slt", audio: "audio/x.wav", text: "hi", voice: "flite:slt", duration: 1.5)]
         try CorpusManifest.write(entries, to: folder)

@@ -5,7 +5,7 @@ import Foundation
 /// Denoising Adapter, the loss weights, how often pseudo-labels are remade, and the schedule.
 /// A run keeps it as `echo.json`. `conventional` trains the same decoder on annotated units instead
 /// (the target voice speaking the S2T stage's target answer): the baseline of the paper's argument.
-public struct EchoRecipe: StageRecipe {
+public struct EchoRecipe: QuestionSourcedRecipe {
     public static let stage = "echo"
     public static let presetNames = ["tiny", "smollm2"]
 
@@ -29,7 +29,9 @@ public struct EchoRecipe: StageRecipe {
     public var s2tWeight: Float = 1
     /// A sample's pseudo-labels (X', Y') are made again when they are this many steps old.
     public var refreshEvery = 200
-    /// At most this many of the S2T run's spoken questions (nil: all).
+    /// Question sources in place of the S2T run's (nil: its questions); they are spoken by its voices.
+    public var questions: [String]?
+    /// At most this many of the spoken questions (nil: all).
     public var questionLimit: Int?
     public var batch = 8
 
@@ -41,7 +43,7 @@ public struct EchoRecipe: StageRecipe {
     public var seed: UInt64 = 0
 
     enum CodingKeys: String, CodingKey {
-        case preset, s2t, t2c, conventional, batch, steps, seed
+        case preset, s2t, t2c, conventional, questions, batch, steps, seed
         case adapterDim = "adapter_dim", adapterDropout = "adapter_dropout", denoisingWeight = "denoising_weight"
         case adaptiveDenoising = "adaptive_denoising", s2tWeight = "s2t_weight", refreshEvery = "refresh_every"
         case questionLimit = "question_limit", learningRate = "learning_rate", warmupSteps = "warmup_steps", weightDecay = "weight_decay"
@@ -81,8 +83,17 @@ public struct EchoRecipe: StageRecipe {
         try check(s2tWeight >= 0 && s2tWeight.isFinite, "`s2t_weight` must be ≥ 0 (0 freezes the speech model)")
         try check((1...1_000_000).contains(refreshEvery), "`refresh_every` must be 1…1,000,000 steps")
         try check(questionLimit.map { $0 >= 1 } ?? true, "`question_limit` must be ≥ 1")
+        try check(questions.map { !$0.isEmpty } ?? true, "`questions` must name at least one source (or be left out: the S2T run's)")
         try check((1...256).contains(batch), "`batch` must be 1…256")
         try check((1...1_000_000).contains(steps), "`steps` must be 1…1,000,000")
         try check(learningRate > 0 && learningRate < 1, "`learning_rate` must be in (0, 1)")
+    }
+}
+
+extension EchoRecipe {
+    public var questionSources: [String] { questions ?? [] }
+    public mutating func useQuestions(_ sources: [String], limit: Int?) {
+        questions = sources
+        questionLimit = limit
     }
 }

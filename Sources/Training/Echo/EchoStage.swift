@@ -23,8 +23,15 @@ public final class EchoStage {
         t2cRun = EchoXHome.location(recipe.t2c, under: runsRoot)
         try Self.requireTrained(s2tRun, stage: S2TRecipe.self, preset: recipe.preset)
         try Self.requireTrained(t2cRun, stage: T2CRecipe.self, preset: recipe.preset)
-        s2t = try S2TStage(recipe: try S2TRecipe.read(s2tRun.appendingPathComponent(S2TRecipe.fileName)), fetch: fetch, log: log)
-        t2c = try T2CStage(recipe: try T2CRecipe.read(t2cRun.appendingPathComponent(T2CRecipe.fileName)), fetch: fetch, log: log)
+        var s2tRecipe = try S2TRecipe.read(s2tRun.appendingPathComponent(S2TRecipe.fileName))
+        var t2cRecipe = try T2CRecipe.read(t2cRun.appendingPathComponent(T2CRecipe.fileName))
+        if let questions = recipe.questions {
+            // Other questions, spoken by the S2T run's voices, with the annotated units of their answers.
+            s2tRecipe.useQuestions(questions, limit: nil)
+            t2cRecipe.useQuestions(questions, limit: nil)
+        }
+        s2t = try S2TStage(recipe: s2tRecipe, fetch: fetch, log: log)
+        t2c = try T2CStage(recipe: t2cRecipe, fetch: fetch, log: log)
         guard s2t.llmFile.standardizedFileURL == t2c.llmFile.standardizedFileURL else {
             throw TrainingError("the S2T run speaks \(s2t.llmFile.lastPathComponent) but the T2C run reads \(t2c.llmFile.lastPathComponent): train T2C with the S2T run's `llm`")
         }

@@ -137,10 +137,39 @@ public final class GradientTrainer: TrainingJob {
         config.learningRate = rate
         schedule.peak = rate
         schedule.minRate = rate * config.minRateFraction
+        applyGroupRates()
+    }
+
+    /// The task's parameter groups (`speech`, `llm`, `echo.adapter`, …), sorted: `set lr.<group>` names one.
+    public var gradientGroups: [String] {
+        Set(optimizer.parameters.compactMap { task.gradientGroup($0.0) }).sorted()
+    }
+
+    /// Peak rates of single groups (`set lr.speech 1e-4`); the other groups follow the job's peak rate.
+    public private(set) var groupPeakRates: [String: Float] = [:]
+
+    /// Gives the parameters of `group` their own peak rate (same warm-up and cosine shape) from the next step on.
+    public func setPeakLearningRate(_ rate: Float, group: String) throws {
+        guard gradientGroups.contains(group) else {
+            throw TrainingError("the \(name) job has no parameter group '\(group)'" + (gradientGroups.isEmpty ? " (it has one rate: set lr)" : ": its groups are \(gradientGroups.joined(separator: ", "))"))
+        }
+        guard rate.isFinite, rate >= 0, rate < 10 else { throw TrainingError("lr.\(group) must be in 0…10, not \(rate)") }
+        groupPeakRates[group] = rate
+        applyGroupRates()
+    }
+
+    private func applyGroupRates() {
+        for group in gradientGroups {
+            let factor = groupPeakRates[group].map { $0 / config.learningRate } ?? 1
+            optimizer.scaleRate(factor) { task.gradientGroup($0) == group }
+        }
     }
 
     public func apply(settings: TrainingSettings) throws {
         if let lr = settings.double("lr") { setPeakLearningRate(Float(lr)) }
+        for group in gradientGroups {
+            if let lr = settings.double("lr.\(group)") { try setPeakLearningRate(Float(lr), group: group) }
+        }
         try task.apply(settings: settings)
     }
 
@@ -182,7 +211,8 @@ public final class GradientTrainer: TrainingJob {
         return task.describe() + [
             ("parameters", "\(task.model.parameterCount) (\(trainable) trainable)"),
             ("schedule", "peak lr \(c.learningRate), warmup \(c.warmupSteps), cosine to step \(c.totalSteps)"
-                + (c.accumulation > 1 ? ", accumulation \(c.accumulation)" : "")),
+                + (c.accumulation > 1 ? ", accumulation \(c.accumulation)" : "")
+                + groupPeakRates.sorted { $0.key < $1.key }.map { ", \($0.key) peak lr \($0.value)" }.joined()),
         ]
     }
 
@@ -195,10 +225,17 @@ public final class GradientTrainer: TrainingJob {
         return all
     }
 
+    /// The job's name and its peak rates (`peak_lr`, `peak_lr.<group>`), kept in the checkpoint.
+    private var rateFields: [String: String] {
+        var fields = ["job": name, "peak_lr": String(config.learningRate)]
+        for (group, rate) in groupPeakRates { fields["peak_lr.\(group)"] = String(rate) }
+        return fields
+    }
+
     public func saveState(to url: URL) throws {
         try TrainingCheckpoint.save(parameters: optimizer.parameters, optimizer: optimizer,
                                     contents: .init(step: optimizer.stepCount, generators: generators,
-                                                    fields: ["job": name, "peak_lr": String(config.learningRate)], task: task.savedState()),
+                                                    fields: rateFields, task: task.savedState()),
                                     to: url)
     }
 
@@ -209,6 +246,9 @@ public final class GradientTrainer: TrainingJob {
         if let data = contents.generators["data"] { rng = data }
         // A rate changed during the run (`set lr`) goes on as it was.
         if let peak = contents.fields["peak_lr"].flatMap(Float.init) { setPeakLearningRate(peak) }
+        for group in gradientGroups {
+            if let peak = contents.fields["peak_lr.\(group)"].flatMap(Float.init) { try setPeakLearningRate(peak, group: group) }
+        }
         for (path, module) in modules {
             if let saved = contents.generators["module.\(path)"] { module.rng = saved }
         }

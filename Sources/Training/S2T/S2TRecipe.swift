@@ -3,7 +3,7 @@ import Foundation
 
 /// Everything an S2T run is made from: the models, the spoken questions, the model's sizes and the
 /// schedule. A run keeps it as `s2t.json` (readable, one key a line), and a resumed run is rebuilt from it.
-public struct S2TRecipe: StageRecipe {
+public struct S2TRecipe: QuestionSourcedRecipe {
     public static let stage = "s2t"
     /// The preset it started from (`tiny`, `smollm2`), for reports.
     public var preset: String
@@ -121,5 +121,13 @@ public struct S2TRecipe: StageRecipe {
         try check(!loraTargets.isEmpty && loraTargets.allSatisfy(known.contains), "`lora_targets` must name projections among q, k, v, o, gate, up, down")
         for voice in voices { _ = try SpeechVoice(parsing: voice) }
         try augmentation.validate()
+    }
+}
+
+extension S2TRecipe {
+    public var questionSources: [String] { questions }
+    public mutating func useQuestions(_ sources: [String], limit: Int?) {
+        questions = sources
+        questionLimit = limit
     }
 }

@@ -5,7 +5,7 @@ import Models
 /// the units model whose target voice speaks the texts, the texts (the answers the S2T stage learns
 /// to give, so T2C later re-speaks what the speech LLM says), the decoder's sizes and the schedule.
 /// A run keeps it as `t2c.json`.
-public struct T2CRecipe: StageRecipe {
+public struct T2CRecipe: QuestionSourcedRecipe {
     public static let stage = "t2c"
     public static let presetNames = ["tiny", "smollm2"]
 
@@ -84,5 +84,13 @@ public struct T2CRecipe: StageRecipe {
         try check(learningRate > 0 && learningRate < 1, "`learning_rate` must be in (0, 1)")
         try check(dropout >= 0 && dropout < 1, "`dropout` must be in [0, 1)")
         try check((0...1_000_000).contains(entityQuestions), "`entity_questions` must be 0…1,000,000")
+    }
+}
+
+extension T2CRecipe {
+    public var questionSources: [String] { questions }
+    public mutating func useQuestions(_ sources: [String], limit: Int?) {
+        questions = sources
+        questionLimit = limit
     }
 }

@@ -40,7 +40,7 @@ public final class CorpusCommand: WorkbenchCommand {
         guard rest.count == 1 else { throw WorkbenchError.usage(usage) }
         let textURL = try AudioPaths.existingFile(AudioPaths.url(rest[0], in: context))
         let skip = try parsed.int("skip", in: 0...Int(Int32.max)) ?? 0
-        var texts = Array(try Self.readTexts(textURL).dropFirst(skip))
+        var texts = Array(try library { try CorpusText.read(textURL) }.dropFirst(skip))
         if let limit = try parsed.int("limit", in: 1...Int(Int32.max)) { texts = Array(texts.prefix(limit)) }
         guard !texts.isEmpty else { throw WorkbenchError.invalidArgument("no lines left after skip=\(skip) in \(textURL.path)") }
         let voices: [SpeechVoice]
@@ -68,22 +68,6 @@ public final class CorpusCommand: WorkbenchCommand {
     }
 
     // MARK: Texts and folders
-
-    /// Lines of a text file: JSONL through `CorpusText.read`, else one sentence a line with ids `<name>-<line>`.
-    static func readTexts(_ url: URL) throws -> [CorpusText] {
-        if url.pathExtension == "jsonl" { return try library { try CorpusText.read(url) } }
-        guard let data = FileManager.default.contents(atPath: url.path), let text = String(data: data, encoding: .utf8) else {
-            throw WorkbenchError.invalidArgument("\(url.path) is not UTF-8 text — give a text file with one sentence a line")
-        }
-        let stem = url.deletingPathExtension().lastPathComponent
-        var out: [CorpusText] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let sentence = line.trimmingCharacters(in: .whitespaces)
-            if !sentence.isEmpty { out.append(CorpusText(id: "\(stem)-\(number + 1)", text: sentence)) }
-        }
-        guard !out.isEmpty else { throw WorkbenchError.invalidArgument("\(url.path) has no sentences — write one sentence a line") }
-        return out
-    }
 
     /// A corpus folder: `word` as a path when it holds a manifest, else `$ECHOX_HOME/corpora/<word>`.
     static func corpusFolder(_ word: String, in context: CommandContext) throws -> URL {

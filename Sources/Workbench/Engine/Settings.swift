@@ -106,6 +106,9 @@ public struct Settings: Sendable {
     /// Validates and stores a value typed by the user.
     public mutating func set(_ key: String, to text: String) throws {
         guard let spec = specs[key] else {
+            if key.hasPrefix("lr.") {
+                throw WorkbenchError.invalidArgument("'\(key)' is not a parameter group of the loaded job: `lr.<group>` settings come with a stage's job (`load s2t|t2c|echo …`); known: \(keys.filter { $0.hasPrefix("lr.") }.joined(separator: ", "))")
+            }
             throw WorkbenchError.invalidArgument("unknown setting '\(key)' — known: \(keys.joined(separator: ", "))")
         }
         values[key] = try spec.parse(text)

@@ -21,8 +21,17 @@ public final class WorkbenchState {
     public var settings: Settings
     /// Loaded models by slot name (`lm`, `vocoder`, …).
     public var models: [String: LoadedModel] = [:]
-    /// The training job that `step` and `train` drive.
-    public var job: TrainingJob?
+    /// The training job that `step` and `train` drive; a job with parameter groups adds a
+    /// `lr.<group>` setting for each.
+    public var job: TrainingJob? {
+        didSet {
+            guard let trainer = job as? GradientTrainer else { return }
+            for group in trainer.gradientGroups where settings.specs["lr.\(group)"] == nil {
+                settings.declare(SettingSpec("lr.\(group)", .double(0...10), default: .double(Double(trainer.config.learningRate)),
+                                             help: "peak learning rate of the loaded job's \(group) parameters (the others follow lr)"))
+            }
+        }
+    }
     /// The run directory metrics and plots go to.
     public var run: RunDirectory?
     /// The sample (audio file or text) commands act on by default.

@@ -184,15 +184,29 @@ public final class ChatCommand: WorkbenchCommand {
 }
 
 /// `data <text-file>`: the text the loaded language model trains on; makes it the training job.
+/// With an EchoX stage loaded, `data <questions> [limit=N]`: the spoken questions it trains on.
 public final class DataCommand: WorkbenchCommand {
     public let name = "data"
-    public let usage = "data <text-file>"
-    public let summary = "train the loaded language model on a text file (then: step, train for N)"
-    public let arguments = [ArgumentSpec("text-file", completion: .filePath)]
+    public let usage = "data <text-file> | data <questions> [limit=N]"
+    public let summary = "the training data: a text file for the loaded language model, or the questions of the loaded EchoX stage"
+    public let help = """
+        data <text-file>
+            Trains the loaded language model on a text file (then: step, train for N).
+        data <questions> [limit=N]
+            With an S2T, T2C or Echo run loaded that has not stepped yet: its questions become <questions>
+            (`webquestions-train`, or a file of one question a line or JSONL {"id", "question"}), the first N
+            of them with limit=. They are spoken by the stage's voices and answered by its text LLM, as any
+            question of the stage; the run's recipe keeps the change.
+        """
+    public let arguments = [ArgumentSpec("text-file", completion: .filePath), ArgumentSpec("options", optional: true, variadic: true)]
     public init() {}
 
     public func run(_ words: [String], in context: CommandContext) throws -> CommandResult {
-        try checkArity(words)
+        if let loaded = context.state.models["job"], let job = context.state.job, loaded.object === job,
+           let useQuestions = EchoXStages.data[loaded.kind] {
+            return try questions(words, stage: loaded.kind, useQuestions, context: context)
+        }
+        guard words.count == 1 else { throw WorkbenchError.usage("data <text-file> (a language model is loaded; `data <questions> [limit=N]` is for an S2T, T2C or Echo run)") }
         let lm = try context.state.languageModel()
         let url = URL(fileURLWithPath: words[0], relativeTo: context.state.workingDirectory).standardizedFileURL
         guard FileManager.default.fileExists(atPath: url.path) else { throw WorkbenchError.missingFile(url.path) }
@@ -204,6 +218,26 @@ public final class DataCommand: WorkbenchCommand {
         context.state.currentSample = url.path
         let task = job.task as! LanguageModelTask
         context.print("training data: \(url.lastPathComponent), \(task.data.tokens.count) tokens; batches of \(task.batch) × \(task.sequenceLength)")
+        return .ok
+    }
+
+    private func questions(_ words: [String], stage: String,
+                           _ useQuestions: ([String], Int?, CommandContext) throws -> GradientTrainer,
+                           context: CommandContext) throws -> CommandResult {
+        let usage = "data <questions> [limit=N] (webquestions-train or a question file)"
+        let parsed = try CommandOptions(words, specs: [OptionSpec("limit", help: "the first N questions")], usage: usage)
+        guard parsed.positional.count == 1 else { throw WorkbenchError.usage(usage) }
+        var source = parsed.positional[0]
+        if source != S2TQuestions.webQuestionsTrain {
+            let url = URL(fileURLWithPath: (source as NSString).expandingTildeInPath, relativeTo: context.state.workingDirectory).standardizedFileURL
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw WorkbenchError.invalidArgument("no question file at \(url.path): give `\(S2TQuestions.webQuestionsTrain)` or a file of questions (one a line, or JSONL {\"id\", \"question\"})")
+            }
+            source = url.path
+        }
+        let limit = try parsed.int("limit", in: 1...10_000_000)
+        let job = try useQuestions([source], limit, context)
+        context.print("\(stage) data: " + job.describe().filter { $0.0 == "data" }.map { "\($0.0) \($0.1)" }.joined(separator: "; "))
         return .ok
     }
 }

@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 import Training
 
@@ -111,6 +112,36 @@ struct StageTraining<Recipe: StageRecipe> {
     }
 }
 
+extension StageTraining where Recipe: QuestionSourcedRecipe {
+    /// `data <questions> [limit=N]` with this stage loaded: the run trains on other spoken questions. A run
+    /// keeps one recipe, so that it resumes exactly; so this is for a run that has not stepped yet.
+    func useQuestions(_ sources: [String], limit: Int?, in context: CommandContext) throws -> GradientTrainer {
+        guard let run = context.state.run, let job = context.state.job, context.state.models["job"]?.kind == stage else {
+            throw WorkbenchError.failed("no \(stage.uppercased()) job is loaded: `load \(stage) …` first")
+        }
+        guard job.completedSteps == 0 else {
+            throw WorkbenchError.invalidArgument("the run \(run.name) has trained \(job.completedSteps) steps on its questions, and a run keeps its data so that it resumes exactly: start a new run (`load \(stage) preset=\(presets) run=NEW`), then `data …`")
+        }
+        let questions = try library { try S2TQuestions.texts(sources: sources, limit: limit, entityQuestions: 0, seed: 0) }
+        let file = run.url.appendingPathComponent(Recipe.fileName)
+        let kept = try library { try Recipe.read(file) }
+        var recipe = kept
+        recipe.useQuestions(sources, limit: limit)
+        try library {
+            try recipe.validate()
+            try AtomicFile.write(try Recipe.encoded(recipe), to: file)
+        }
+        context.print("\(stage) questions: \(questions.count) from \(sources.joined(separator: ", ")) (the run's \(Recipe.fileName) now names them)")
+        do {
+            return try load([run.url.path], in: context)
+        } catch {
+            // The run goes on with the questions it had.
+            try? AtomicFile.write(try Recipe.encoded(kept), to: file)
+            throw error
+        }
+    }
+}
+
 /// The EchoX stages the shell trains.
 enum EchoXStages {
     static let s2t = StageTraining<S2TRecipe>(
@@ -139,6 +170,13 @@ enum EchoXStages {
         let stage = try EchoStage(recipe: recipe, runsRoot: runsRoot, log: log)
         return try stage.job(examples: try stage.examples(log: log), recipeFile: file)
     }
+
+    /// `data <questions>` for the loaded stage, by the stage's name.
+    static let data: [String: (_ sources: [String], _ limit: Int?, _ context: CommandContext) throws -> GradientTrainer] = [
+        "s2t": { try s2t.useQuestions($0, limit: $1, in: $2) },
+        "t2c": { try t2c.useQuestions($0, limit: $1, in: $2) },
+        "echo": { try echo.useQuestions($0, limit: $1, in: $2) },
+    ]
 
     /// `train <stage> …` by the stage's name.
     static let byName: [String: (_ words: [String], _ context: CommandContext) throws -> CommandResult] = [
