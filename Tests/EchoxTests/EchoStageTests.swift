@@ -98,6 +98,15 @@ final class EchoStageTests: XCTestCase {
         XCTAssertEqual(stepped["loss"]!, stepped["echo"]! + 0.25 * stepped["denoising"]! + stepped["s2t"]!, accuracy: 1e-3 * stepped["loss"]!)
         for group in ["grad.speech", "grad.llm", "grad.echo.adapter", "grad.echo.decoder"] { XCTAssertNotNil(stepped[group], "\(group) in \(stepped)") }
 
+        // Other questions for a run that has not stepped, spoken by the S2T run's voices; a group's own rate.
+        try "Where is Paris?\nWho is Justin Bieber?\n".write(to: root.appendingPathComponent("questions.txt"), atomically: true, encoding: .utf8)
+        let data = try echox([], input: "load echo config=echo.json run=requestioned\ndata questions.txt limit=1\nset lr.echo.adapter 0.002\nstep 1\nshow params\n")
+        let dataScreen = data.stdout + data.stderr
+        XCTAssertTrue(dataScreen.contains("echo questions: 1 from"), dataScreen)
+        XCTAssertNotNil(dataScreen.range(of: #"echo data: data [1-9][0-9]* spoken questions"#, options: .regularExpression), dataScreen)
+        XCTAssertTrue(dataScreen.contains("echo.adapter peak lr 0.002"), dataScreen)
+        XCTAssertTrue(try String(contentsOf: home.appendingPathComponent("runs/requestioned/echo.json"), encoding: .utf8).contains("questions.txt"))
+
         try workbenchThroughAPseudoTerminal(root: root, home: home)
         try badArgumentsAreAnsweredAndTheSessionGoesOn(root: root, home: home)
     }
