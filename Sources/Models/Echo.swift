@@ -61,11 +61,11 @@ public final class EchoModel: Module {
     /// At most this many unit words for a text of `tokens` tokens (far more than speech needs).
     public static func wordBudget(tokens: Int) -> Int { 12 * tokens + 16 }
 
-    /// Greedy unit words for one answer's hidden states [N, E].
-    public func speak(hidden: Tensor, maxWords: Int) throws -> [Int32] {
+    /// Greedy unit words for one answer's hidden states [N, E]; `onWord` sees each as it is decided.
+    public func speak(hidden: Tensor, maxWords: Int, onWord: (Int32) throws -> Void = { _ in }) throws -> [Int32] {
         let wasTraining = isTraining
         eval()
         defer { if wasTraining { train() } }
-        return try decoder.greedy(text: Autograd.noGrad { adapter(hidden) }, maxWords: maxWords)
+        return try decoder.greedy(text: Autograd.noGrad { adapter(hidden) }, maxWords: maxWords, onWord: onWord)
     }
 }

@@ -143,7 +143,8 @@ public final class T2CModel: Module {
     }
 
     /// Greedy decoding of one text [T, E] or [1, T, E]: the words until the end (at most `maxWords`).
-    public func greedy(text: Tensor, maxWords: Int) throws -> [Int32] {
+    /// `onWord` sees each word as it is decided (speech made while the rest is decoded).
+    public func greedy(text: Tensor, maxWords: Int, onWord: (Int32) throws -> Void = { _ in }) throws -> [Int32] {
         let t = text.rank == 3 ? text.shape[1] : text.shape[0]
         guard (text.rank == 2 || (text.rank == 3 && text.shape[0] == 1)), text.shape.last == config.llmDim, t >= 1 else {
             throw T2CError("T2C decodes one text of [T, \(config.llmDim)], got \(text.shape)")
@@ -153,7 +154,7 @@ public final class T2CModel: Module {
         let wasTraining = isTraining
         eval()
         defer { if wasTraining { train() } }
-        return Autograd.noGrad {
+        return try Autograd.noGrad {
             let caches = decoder.makeCaches(batch: 1, capacity: t + budget + 1)
             let prompt = Tensor.concat([textAdapter(text.reshaped([1, t, config.llmDim])),
                                         decoder.embed([config.start], shape: [1, 1])], axis: 1)
@@ -166,6 +167,7 @@ public final class T2CModel: Module {
                 // The end competes with the words; start is never predicted.
                 if logits.data[Int(config.end)] > logits.data[Int(best)] { break }
                 out.append(best)
+                try onWord(best)
                 hidden = decoder.hiddenStates(embeddings: decoder.embed([best], shape: [1, 1]), caches: caches)
             }
             return out

@@ -22,6 +22,15 @@ public func parallelChunks(_ count: Int, minChunk: Int = 32_768, _ body: (Int, I
 public enum Parallelism {
     /// Worker threads used by tensor loops and matrix products (the machine's active processors).
     nonisolated(unsafe) public static var cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Runs `body` with every parallel loop it starts on the calling thread alone: work on a thread of
+    /// its own (speech made while text is decoded) keeps to its core instead of competing for the others.
+    public static func serially<T>(_ body: () throws -> T) rethrows -> T {
+        if ParallelRegion.isWorker { return try body() }
+        ParallelRegion.enter()
+        defer { ParallelRegion.leave() }
+        return try body()
+    }
 }
 
 /// Marks threads that are running a chunk of a parallel loop.

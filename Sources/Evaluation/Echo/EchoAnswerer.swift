@@ -6,14 +6,49 @@ import Tensor
 import Training
 import Units
 
-/// One spoken piece of an answer: the tokens it says, their unit words and the audio, with the time
-/// it was ready (seconds from the start of the answer, i.e. the end of the question).
+/// One spoken piece of an answer: the text segment it belongs to and that segment's tokens, its unit
+/// words and audio, with the time it was ready (seconds from the start of the answer, i.e. the end of
+/// the question). A streamed segment comes out in several chunks, as its unit words are decoded.
 public struct SpokenChunk: Sendable {
     public var index: Int
+    public var segment: Int
     public var tokens: Range<Int>
     public var words: [Int32]
     public var audio: AudioClip
     public var readySeconds: Double
+}
+
+/// How a streamed segment's unit words are cut into audio chunks: a short first chunk, so that speech
+/// starts soon after the segment is cut, then longer ones (each is far quicker to make than to play).
+public struct ChunkSizes: Sendable, Equatable {
+    public var firstWords = 16
+    public var laterWords = 48
+    public init(firstWords: Int = 16, laterWords: Int = 48) {
+        self.firstWords = max(1, firstWords)
+        self.laterWords = max(1, laterWords)
+    }
+}
+
+/// Collects a segment's unit words as they are decoded and hands them back in chunks of `ChunkSizes`.
+public struct UnitChunker: Sendable {
+    public let sizes: ChunkSizes
+    private var pending: [Int32] = []
+    private var chunks = 0
+    public init(sizes: ChunkSizes) { self.sizes = sizes }
+
+    /// The next chunk, once `word` completes it.
+    public mutating func add(_ word: Int32) -> [Int32]? {
+        pending.append(word)
+        return pending.count >= (chunks == 0 ? sizes.firstWords : sizes.laterWords) ? take() : nil
+    }
+
+    /// The words left when the segment's decoding ends (nil: none).
+    public mutating func finish() -> [Int32]? { pending.isEmpty ? nil : take() }
+
+    private mutating func take() -> [Int32] {
+        defer { pending = []; chunks += 1 }
+        return pending
+    }
 }
 
 /// An Echo run answering in text and speech: its speech model answers (S2T, with the LoRA the Echo
@@ -28,6 +63,7 @@ public final class EchoAnswerer: SpokenAnswerer {
     public let echo: EchoModel
     public let units: UnitsModel
     public var segmentRule = SegmentRule()
+    public var chunkSizes = ChunkSizes()
     /// The LM-head row of "." (the tied embedding), the streaming cut's anchor.
     let stopRow: [Float]
 
@@ -68,6 +104,16 @@ public final class EchoAnswerer: SpokenAnswerer {
         return (words, try units.synthesize(words: words))
     }
 
+    /// The speech of hidden states [N, C] in chunks of `sizes` unit words, each handed to `emit` as soon
+    /// as its words are decoded and spoken.
+    public func speak(hidden: [Float], count: Int, sizes: ChunkSizes, emit: ([Int32], AudioClip) throws -> Void) throws {
+        var chunker = UnitChunker(sizes: sizes)
+        _ = try echo.speak(hidden: Tensor(hidden, shape: [count, echo.decoder.config.llmDim]), maxWords: EchoModel.wordBudget(tokens: count)) { word in
+            if let words = chunker.add(word) { try emit(words, try units.synthesize(words: words)) }
+        }
+        if let words = chunker.finish() { try emit(words, try units.synthesize(words: words)) }
+    }
+
     /// Answers a spoken question (or, with `question` nil, the typed `typed`) in text and speech. The text
     /// streams through `onText`; with `stream`, each segment's speech is made on a second thread while
     /// the text goes on and comes out through `onChunk` in order, else the whole answer is spoken at the end.
@@ -76,7 +122,7 @@ public final class EchoAnswerer: SpokenAnswerer {
         let c = echo.decoder.config.llmDim
         var hidden: [Float] = []
         var segmenter = SpeechSegmenter(rule: segmentRule, stopRow: stopRow)
-        let speaker = ChunkSpeaker(answerer: self)
+        let speaker = ChunkSpeaker(answerer: self, sizes: stream ? chunkSizes : nil)
         let clock = ContinuousClock()
         var start = clock.now
         var delivered = 0
@@ -127,28 +173,62 @@ public final class EchoAnswerer: SpokenAnswerer {
     }
 }
 
-/// Speaks segments in order on one background thread and hands back the finished ones.
+/// Speaks segments in order on one background thread and hands back the finished chunks. Streaming,
+/// it keeps to one core while it speaks and leaves the others to the text decoding (`Parallelism`),
+/// so neither waits on the other's threads.
 final class ChunkSpeaker: @unchecked Sendable {
     private let answerer: EchoAnswerer
+    /// Chunk sizes of a streamed segment; nil: one chunk per segment.
+    private let sizes: ChunkSizes?
     private let queue = DispatchQueue(label: "echox.echo.speaker", qos: .userInitiated)
     private let group = DispatchGroup()
     private let lock = NSLock()
     private var done: [SpokenChunk] = []
     private var submitted = 0
+    private var working = 0
+    private var coresBefore = Parallelism.cores
     private(set) var failure: Error?
 
-    init(answerer: EchoAnswerer) { self.answerer = answerer }
+    init(answerer: EchoAnswerer, sizes: ChunkSizes?) {
+        self.answerer = answerer
+        self.sizes = sizes
+    }
 
     func submit(_ hidden: [Float], tokens: Range<Int>, since start: ContinuousClock.Instant) {
-        let index = submitted
+        let segment = submitted
         submitted += 1
         group.enter()
+        // Streaming: the speech shares the machine with the text still being decoded.
+        let streaming = sizes != nil
+        if streaming {
+            lock.withLock {
+                if working == 0 { coresBefore = Parallelism.cores; Parallelism.cores = max(1, coresBefore - 1) }
+                working += 1
+            }
+        }
         queue.async { [self] in
-            defer { group.leave() }
-            do {
-                let (words, audio) = try answerer.speak(hidden: hidden, count: tokens.count)
+            defer {
+                if streaming {
+                    lock.withLock {
+                        working -= 1
+                        if working == 0 { Parallelism.cores = coresBefore }
+                    }
+                }
+                group.leave()
+            }
+            func add(_ words: [Int32], _ audio: AudioClip) {
                 let ready = (ContinuousClock.now - start).inSeconds
-                lock.withLock { done.append(SpokenChunk(index: index, tokens: tokens, words: words, audio: audio, readySeconds: ready)) }
+                lock.withLock {
+                    done.append(SpokenChunk(index: done.count, segment: segment, tokens: tokens, words: words, audio: audio, readySeconds: ready))
+                }
+            }
+            do {
+                if let sizes {
+                    try Parallelism.serially { try answerer.speak(hidden: hidden, count: tokens.count, sizes: sizes, emit: add) }
+                } else {
+                    let (words, audio) = try answerer.speak(hidden: hidden, count: tokens.count)
+                    add(words, audio)
+                }
             } catch {
                 lock.withLock { if failure == nil { failure = error } }
             }

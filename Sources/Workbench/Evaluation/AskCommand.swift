@@ -92,8 +92,8 @@ public final class AskCommand: WorkbenchCommand {
         if let echo, !chunks.isEmpty || out != nil {
             let textEnd = finished?.inSeconds ?? total
             for chunk in chunks {
-                context.print(String(format: "speech %d: tokens %d–%d, %d unit words, %.2f s of audio, ready %.3f s after the %@ (text done at %.3f s)",
-                                     chunk.index + 1, chunk.tokens.lowerBound, chunk.tokens.upperBound - 1, chunk.words.count,
+                context.print(String(format: "speech %d (segment %d, tokens %d–%d): %d unit words, %.2f s of audio, ready %.3f s after the %@ (text done at %.3f s)",
+                                     chunk.index + 1, chunk.segment + 1, chunk.tokens.lowerBound, chunk.tokens.upperBound - 1, chunk.words.count,
                                      chunk.audio.duration, chunk.readySeconds, clip == nil ? "question" : "end of the audio", textEnd))
             }
             if let out {
