@@ -16,14 +16,17 @@ public struct SpokenChunk: Sendable {
     public var words: [Int32]
     public var audio: AudioClip
     public var readySeconds: Double
+    public init(index: Int, segment: Int, tokens: Range<Int>, words: [Int32], audio: AudioClip, readySeconds: Double) {
+        self.index = index; self.segment = segment; self.tokens = tokens; self.words = words; self.audio = audio; self.readySeconds = readySeconds
+    }
 }
 
 /// How a streamed segment's unit words are cut into audio chunks: a short first chunk, so that speech
 /// starts soon after the segment is cut, then longer ones (each is far quicker to make than to play).
 public struct ChunkSizes: Sendable, Equatable {
-    public var firstWords = 16
+    public var firstWords = 8
     public var laterWords = 48
-    public init(firstWords: Int = 16, laterWords: Int = 48) {
+    public init(firstWords: Int = 8, laterWords: Int = 48) {
         self.firstWords = max(1, firstWords)
         self.laterWords = max(1, laterWords)
     }
@@ -165,6 +168,20 @@ public final class EchoAnswerer: SpokenAnswerer {
             let (result, chunks) = try answer(clip, stream: false)
             return SpokenAnswer(text: result.text, audio: speak ? Self.join(chunks, sampleRate: units.sampleRate) : nil)
         }
+    }
+
+    /// Played from the moment the first chunk is ready, how long the listener waits in all for the
+    /// chunks after it (0: the speech runs without a gap), and the longest of those waits.
+    public static func playbackWaits(_ chunks: [SpokenChunk]) -> (total: Double, longest: Double) {
+        guard var clock = chunks.first?.readySeconds else { return (0, 0) }
+        var total = 0.0, longest = 0.0
+        for chunk in chunks {
+            let wait = max(0, chunk.readySeconds - clock)
+            total += wait
+            longest = max(longest, wait)
+            clock += wait + chunk.audio.duration
+        }
+        return (total, longest)
     }
 
     /// The chunks' audio one after another.

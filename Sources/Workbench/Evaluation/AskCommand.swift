@@ -96,6 +96,11 @@ public final class AskCommand: WorkbenchCommand {
                                      chunk.index + 1, chunk.segment + 1, chunk.tokens.lowerBound, chunk.tokens.upperBound - 1, chunk.words.count,
                                      chunk.audio.duration, chunk.readySeconds, clip == nil ? "question" : "end of the audio", textEnd))
             }
+            if stream, chunks.count > 1 {
+                let waits = EchoAnswerer.playbackWaits(chunks)
+                context.print(waits.total == 0 ? "played from the first chunk on, the speech runs without a gap"
+                    : String(format: "played from the first chunk on, the speech waits %.3f s in all for later chunks (%.3f s at most)", waits.total, waits.longest))
+            }
             if let out {
                 let audio = EchoAnswerer.join(chunks, sampleRate: echo.units.sampleRate)
                 guard !audio.samples.isEmpty else { throw WorkbenchError.failed("the Echo decoder said nothing for this answer, so there is no WAV to write: train the Echo run further") }
