@@ -32,8 +32,8 @@ public final class AdamW: Optimizer {
     public var beta1: Float, beta2: Float, eps: Float
     public private(set) var stepCount = 0
     let rateScales: [Float]   // per parameter, from its group
-    /// Per parameter, a further factor on its rate (`scaleRate`; 1 unless set).
-    public private(set) var rateFactors: [Float]
+    /// Per parameter, a further factor on its rate (`scaleRates`; 1 unless set).
+    private(set) var rateFactors: [Float]
     let decays: [Float]
     var moments1: [Tensor]    // same shapes as the parameters
     var moments2: [Tensor]
@@ -58,10 +58,9 @@ public final class AdamW: Optimizer {
         self.init(groups: groups.filter { !$0.parameters.isEmpty }, learningRate: learningRate, beta1: beta1, beta2: beta2, eps: eps)
     }
 
-    /// Multiplies the rate of the parameters `selected` by name by `factor` (on top of their group's
-    /// scale) from the next step on; the other parameters keep theirs.
-    public func scaleRate(_ factor: Float, where selected: (String) -> Bool) {
-        for (i, (name, _)) in parameters.enumerated() where selected(name) { rateFactors[i] = factor }
+    /// Multiplies each parameter's rate by `factor(name)` (on top of its group's scale) from the next step on.
+    public func scaleRates(_ factor: (String) -> Float) {
+        for (i, (name, _)) in parameters.enumerated() { rateFactors[i] = factor(name) }
     }
 
     public func step() {

@@ -91,7 +91,6 @@ public struct EchoRecipe: QuestionSourcedRecipe {
 }
 
 extension EchoRecipe {
-    public var questionSources: [String] { questions ?? [] }
     public mutating func useQuestions(_ sources: [String], limit: Int?) {
         questions = sources
         questionLimit = limit

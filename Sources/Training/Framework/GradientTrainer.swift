@@ -159,9 +159,8 @@ public final class GradientTrainer: TrainingJob {
     }
 
     private func applyGroupRates() {
-        for group in gradientGroups {
-            let factor = groupPeakRates[group].map { $0 / config.learningRate } ?? 1
-            optimizer.scaleRate(factor) { task.gradientGroup($0) == group }
+        optimizer.scaleRates { name in
+            task.gradientGroup(name).flatMap { groupPeakRates[$0] }.map { $0 / config.learningRate } ?? 1
         }
     }
 

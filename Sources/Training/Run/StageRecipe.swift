@@ -109,9 +109,6 @@ public enum StageRun {
 /// A recipe whose data is spoken questions from question sources (`webquestions-train` or files):
 /// `data <questions>` in the shell points a stage at other questions.
 public protocol QuestionSourcedRecipe: StageRecipe {
-    /// The question sources the stage reads and how many of their questions it keeps (nil: all).
-    var questionSources: [String] { get }
-    var questionLimit: Int? { get }
     /// Takes `sources` (cut to `limit`) as the stage's questions.
     mutating func useQuestions(_ sources: [String], limit: Int?)
 }

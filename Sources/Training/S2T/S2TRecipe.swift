@@ -125,7 +125,6 @@ public struct S2TRecipe: QuestionSourcedRecipe {
 }
 
 extension S2TRecipe {
-    public var questionSources: [String] { questions }
     public mutating func useQuestions(_ sources: [String], limit: Int?) {
         questions = sources
         questionLimit = limit

@@ -88,7 +88,6 @@ public struct T2CRecipe: QuestionSourcedRecipe {
 }
 
 extension T2CRecipe {
-    public var questionSources: [String] { questions }
     public mutating func useQuestions(_ sources: [String], limit: Int?) {
         questions = sources
         questionLimit = limit

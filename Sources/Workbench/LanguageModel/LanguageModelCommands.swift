@@ -229,7 +229,7 @@ public final class DataCommand: WorkbenchCommand {
         guard parsed.positional.count == 1 else { throw WorkbenchError.usage(usage) }
         var source = parsed.positional[0]
         if source != S2TQuestions.webQuestionsTrain {
-            let url = URL(fileURLWithPath: (source as NSString).expandingTildeInPath, relativeTo: context.state.workingDirectory).standardizedFileURL
+            let url = AudioPaths.url(source, in: context)
             guard FileManager.default.fileExists(atPath: url.path) else {
                 throw WorkbenchError.invalidArgument("no question file at \(url.path): give `\(S2TQuestions.webQuestionsTrain)` or a file of questions (one a line, or JSONL {\"id\", \"question\"})")
             }
