@@ -223,7 +223,7 @@ public final class QAEvaluation {
                 var timings = ["synthesis": synthesis[k], "answer": answering]
                 if mode == .s2s { timings["answer_transcription"] = hearing }
                 try record(QAItemResult(id: item.id, question: item.question, answers: item.answers, questionAudio: relative(audio[k]),
-                                        questionTranscript: nil, response: reply.text, answerAudio: mode == .s2s ? relative(wavs[k]) : nil,
+                                        questionTranscript: reply.heard, response: reply.text, answerAudio: mode == .s2s ? relative(wavs[k]) : nil,
                                         answerTranscript: mode == .s2s ? transcripts[k] : nil,
                                         answerWordErrorRate: mode == .s2s ? WordErrorRate.of(hypothesis: transcripts[k], reference: reply.text) : nil,
                                         match: matched != nil,

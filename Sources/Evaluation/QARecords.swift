@@ -8,7 +8,8 @@ public struct QAItemResult: Codable, Equatable, Sendable {
     public var answers: [String]
     /// The spoken question, relative to the evaluation folder or absolute (the set's recording).
     public var questionAudio: String?
-    /// What the recogniser heard in the spoken question (cascade).
+    /// What was heard in the spoken question: the recogniser's transcript (cascade), the speech
+    /// model's own CTC transcript (s2t, s2s).
     public var questionTranscript: String?
     /// The text answer.
     public var response: String

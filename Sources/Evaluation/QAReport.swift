@@ -17,10 +17,13 @@ public struct QAModeSummary: Codable, Equatable, Sendable {
     public var batch: Int?
     /// s2s: the mean word error rate of the spoken answers' transcripts against their own text answers.
     public var answerWordErrorRate: Double?
+    /// cascade, s2t, s2s: the word error rate of what was heard in the questions against their texts
+    /// (the recogniser's transcripts, or the speech model's CTC transcripts), over all their words.
+    public var questionWordErrorRate: Double?
 
     enum CodingKeys: String, CodingKey {
         case mode, answerer, voice, recogniser, answered, correct, total, accuracy, complete, seconds, batch
-        case questionsPerSecond = "questions_per_second", answerWordErrorRate = "answer_wer"
+        case questionsPerSecond = "questions_per_second", answerWordErrorRate = "answer_wer", questionWordErrorRate = "question_wer"
     }
 
     /// The figures that do not depend on how fast or in how many sessions it ran.
@@ -52,7 +55,7 @@ public enum QAReport {
             let files = QAModeFiles(folder: folder, mode: mode)
             guard let state = try files.readState() else { continue }
             (set, limit) = (state.config.set, state.config.limit)
-            var answered = 0, correct = 0, seen = Set<String>(), errorRates: [Double] = []
+            var answered = 0, correct = 0, seen = Set<String>(), errorRates: [Double] = [], questionEdits = 0, questionWords = 0
             if let data = FileManager.default.contents(atPath: files.items.path) {
                 let decoder = JSONDecoder()
                 for line in data.split(separator: UInt8(ascii: "\n")) {
@@ -60,6 +63,10 @@ public enum QAReport {
                     answered += 1
                     if r.match { correct += 1 }
                     if let wer = r.answerWordErrorRate { errorRates.append(wer) }
+                    if let heard = r.questionTranscript {
+                        let (edits, words) = WordErrorRate.counts(hypothesis: heard, reference: r.question)
+                        (questionEdits, questionWords) = (questionEdits + edits, questionWords + words)
+                    }
                 }
             }
             let total = try? QASet.read(URL(fileURLWithPath: state.config.set), limit: state.config.limit).count
@@ -68,7 +75,8 @@ public enum QAReport {
                 answered: answered, correct: correct, total: total ?? answered,
                 accuracy: answered > 0 ? Double(correct) / Double(answered) : 0, complete: state.complete,
                 seconds: state.seconds, questionsPerSecond: state.seconds > 0 ? Double(answered) / state.seconds : 0, batch: state.batch,
-                answerWordErrorRate: errorRates.isEmpty ? nil : errorRates.reduce(0, +) / Double(errorRates.count)))
+                answerWordErrorRate: errorRates.isEmpty ? nil : errorRates.reduce(0, +) / Double(errorRates.count),
+                questionWordErrorRate: questionWords > 0 ? Double(questionEdits) / Double(questionWords) : nil))
         }
         guard !modes.isEmpty else { throw EvaluationError("\(folder.path) holds no evaluation — run `eval qa set=FILE.jsonl mode=t2t out=\(folder.path)`") }
         var retention: [String: Double] = [:]
@@ -135,6 +143,10 @@ public enum QAReport {
             let retention = m.mode == .t2t ? "1" : s.retention["\(m.mode.rawValue)/t2t"].map { String(format: "%.3f", $0) } ?? "–"
             let answered = m.complete ? "\(m.answered) of \(m.total)" : "\(m.answered) of \(m.total) (unfinished)"
             lines.append("| \(m.mode.rawValue) | \(pipeline(m)) | \(percent(m.accuracy)) | \(m.correct) / \(m.answered) | \(answered) | \(retention) | \(duration(m.seconds)) | \(String(format: "%.2f", m.questionsPerSecond)) |")
+        }
+        let heard = s.modes.compactMap { m in m.questionWordErrorRate.map { String(format: "%@ %.1f%%", m.mode.rawValue, 100 * $0) } }
+        if !heard.isEmpty {
+            lines += ["", "What was heard in the spoken questions (the recogniser's transcript in cascade, the speech model's CTC transcript in s2t and s2s) has a word error rate against the question texts of: \(heard.joined(separator: ", "))."]
         }
         if let wer = s.mode(.s2s)?.answerWordErrorRate {
             lines += ["", String(format: "s2s: the spoken answers' transcripts have a word error rate of %.1f%% against the model's own text answers.", 100 * wer)]

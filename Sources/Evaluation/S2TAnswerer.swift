@@ -102,7 +102,7 @@ public final class S2TAnswerer: SpokenAnswerer {
     }
 
     public func answer(_ questions: [AudioClip], speak: Bool) throws -> [SpokenAnswer] {
-        try questions.map { SpokenAnswer(text: try answer($0).text) }
+        try questions.map { SpokenAnswer(text: try answer($0).text, heard: lastHeard?.transcript) }
     }
 
     // MARK: - Checks

@@ -33,7 +33,9 @@ public enum QAMode: String, CaseIterable, Sendable, Codable {
 public struct SpokenAnswer: Sendable {
     public var text: String
     public var audio: AudioClip?
-    public init(text: String, audio: AudioClip? = nil) { self.text = text; self.audio = audio }
+    /// What the model heard in the question, when it can say (the S2T speech side's CTC transcript).
+    public var heard: String?
+    public init(text: String, audio: AudioClip? = nil, heard: String? = nil) { self.text = text; self.audio = audio; self.heard = heard }
 }
 
 /// A model that answers spoken questions: the S2T stage (speech → text) and the Echo stage

@@ -12,8 +12,14 @@ public enum WordErrorRate {
     /// Edits turning the reference's words into the hypothesis's, ÷ the reference's words (1 per
     /// spoken word when the reference is empty).
     public static func of(hypothesis: String, reference: String) -> Double {
+        let (edits, words) = counts(hypothesis: hypothesis, reference: reference)
+        guard words > 0 else { return edits == 0 ? 0 : 1 }
+        return Double(edits) / Double(words)
+    }
+
+    /// The edits and the reference's word count, to pool over many texts (edits ÷ words of them all).
+    public static func counts(hypothesis: String, reference: String) -> (edits: Int, words: Int) {
         let h = words(hypothesis), r = words(reference)
-        guard !r.isEmpty else { return h.isEmpty ? 0 : 1 }
-        return Double(EditDistance.distance(r, h)) / Double(r.count)
+        return (EditDistance.distance(r, h), r.count)
     }
 }

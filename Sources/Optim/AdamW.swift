@@ -25,6 +25,9 @@ public struct ParameterGroup {
 }
 
 /// Adam with decoupled weight decay (Loshchilov & Hutter), as PyTorch's AdamW, over parameter groups.
+/// As there, a parameter without a gradient in a step is left alone, and each parameter's bias
+/// correction counts its own updates: one that starts to learn late (a LoRA adapter after a CTC
+/// warm-up) starts as Adam starts, not with moments corrected as if they had run all along.
 public final class AdamW: Optimizer {
     public let groups: [ParameterGroup]
     public let parameters: [(String, Tensor)]
@@ -37,6 +40,8 @@ public final class AdamW: Optimizer {
     let decays: [Float]
     var moments1: [Tensor]    // same shapes as the parameters
     var moments2: [Tensor]
+    /// Per parameter, the steps that updated it (its bias correction's t).
+    private(set) var updates: [Int]
 
     public init(groups: [ParameterGroup], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, eps: Float = 1e-8) {
         self.groups = groups
@@ -48,6 +53,7 @@ public final class AdamW: Optimizer {
         self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
         moments1 = parameters.map { Tensor(zeros: $0.1.shape) }
         moments2 = parameters.map { Tensor(zeros: $0.1.shape) }
+        updates = parameters.map { _ in 0 }
     }
 
     /// One group with `weightDecay`, except the parameters named in `noDecay`.
@@ -65,11 +71,12 @@ public final class AdamW: Optimizer {
 
     public func step() {
         stepCount += 1
-        let t = Float(stepCount)
-        let correction1 = 1 - powf(beta1, t), correction2 = 1 - powf(beta2, t)
         let (b1, b2, eps) = (beta1, beta2, self.eps)
         for (i, (_, p)) in parameters.enumerated() {
             guard let g = p.grad else { continue }
+            updates[i] += 1
+            let t = Float(updates[i])
+            let correction1 = 1 - powf(b1, t), correction2 = 1 - powf(b2, t)
             let lr = learningRate * rateScales[i] * rateFactors[i]
             let decay = 1 - lr * decays[i]
             let pp = p.data, pg = g.data, m = moments1[i].data, v = moments2[i].data
@@ -91,6 +98,7 @@ public final class AdamW: Optimizer {
         for (i, (name, _)) in parameters.enumerated() {
             tensors.append(("adam.m.\(name)", moments1[i]))
             tensors.append(("adam.v.\(name)", moments2[i]))
+            tensors.append(("adam.t.\(name)", Tensor([Float(updates[i])], shape: [1])))
         }
         return OptimizerState(stepCount: stepCount, tensors: tensors)
     }
@@ -98,16 +106,20 @@ public final class AdamW: Optimizer {
     public func load(_ state: OptimizerState) throws {
         let byName = Dictionary(state.tensors, uniquingKeysWith: { a, _ in a })
         // Every tensor is checked before any is copied, so a bad state changes nothing.
-        let pairs = try parameters.map { name, p -> (Tensor, Tensor) in
+        let pairs = try parameters.map { name, p -> (Tensor, Tensor, Int) in
             guard let m = byName["adam.m.\(name)"], let v = byName["adam.v.\(name)"] else {
                 throw OptimizerError.missingState(name)
             }
             guard m.shape == p.shape, v.shape == p.shape else { throw OptimizerError.shapeMismatch(name, m.shape, p.shape) }
-            return (m, v)
+            // A state written before per-parameter counts: every parameter was updated at every step.
+            guard let t = byName["adam.t.\(name)"] else { return (m, v, state.stepCount) }
+            guard t.shape == [1], let count = Int(exactly: t.data[0]), count >= 0 else { throw OptimizerError.shapeMismatch("adam.t.\(name)", t.shape, [1]) }
+            return (m, v, count)
         }
-        for (i, (m, v)) in pairs.enumerated() {
+        for (i, (m, v, count)) in pairs.enumerated() {
             moments1[i].data.update(from: m.data, count: m.count)
             moments2[i].data.update(from: v.data, count: v.count)
+            updates[i] = count
         }
         stepCount = state.stepCount
     }

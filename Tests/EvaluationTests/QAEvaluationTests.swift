@@ -9,15 +9,19 @@ final class LengthKeyedSpeechModel: SpokenAnswerer {
     let name: String
     let speaks = true
     let replies: [Int: String]
+    /// What it says it heard in each question, by length.
+    let heard: [Int: String]
     private(set) var calls = 0
-    init(name: String = "stub speech model", replies: [Int: String]) { self.name = name; self.replies = replies }
+    init(name: String = "stub speech model", replies: [Int: String], heard: [Int: String] = [:]) {
+        self.name = name; self.replies = replies; self.heard = heard
+    }
 
     func answer(_ questions: [AudioClip], speak: Bool) throws -> [SpokenAnswer] {
         calls += 1
         return questions.map { clip in
             let text = replies[clip.samples.count] ?? "I do not know"
             let spoken = speak ? AudioClip(samples: [Float](repeating: 0.1, count: 400 + clip.samples.count / 2), sampleRate: 16_000) : nil
-            return SpokenAnswer(text: text, audio: spoken)
+            return SpokenAnswer(text: text, audio: spoken, heard: heard[clip.samples.count])
         }
     }
 }
@@ -56,7 +60,9 @@ final class QAEvaluationTests: XCTestCase {
         let set = folder.appendingPathComponent("set.jsonl")
         try (lines.joined(separator: "\n") + "\n").write(to: set, atomically: true, encoding: .utf8)
         // Text answers: right for q0, q1 and q3; spoken answers heard right for q0 and q2 only.
-        let model = LengthKeyedSpeechModel(replies: [1600: "It is in Paris.", 3200: "shakespeare wrote it", 4800: "Paris, I think", 6400: "In 1969."])
+        let model = LengthKeyedSpeechModel(replies: [1600: "It is in Paris.", 3200: "shakespeare wrote it", 4800: "Paris, I think", 6400: "In 1969."],
+                                           heard: [1600: "where is the louver", 3200: "who wrote hamlet", 4800: "what is the capital of england",
+                                                   6400: "when did man land on the moon"])
         let recogniser = LengthKeyedRecogniser(heard: [1200: "it is in paris", 2000: "shake spear wrote it", 2800: "london i think", 3600: "in nineteen sixty nine"])
         return Fixture(folder: folder, set: set, model: model, recogniser: recogniser)
     }
@@ -93,6 +99,7 @@ final class QAEvaluationTests: XCTestCase {
         XCTAssertEqual(wav, "answers-s2s/q1.wav", "spoken answers are kept in the folder")
         XCTAssertEqual(try AudioFile.read(f.folder.appendingPathComponent("out").appendingPathComponent(wav), sampleRate: 16_000).samples.count, 2000)
         XCTAssertNotNil(items[0].timings["answer_transcription"])
+        XCTAssertEqual(items[0].questionTranscript, "where is the louver", "what the model heard is kept")
 
         let summary = try QAReport.read(folder: f.folder.appendingPathComponent("out"))
         XCTAssertEqual(summary.modes.map(\.mode), [.s2t, .s2s])
@@ -100,10 +107,13 @@ final class QAEvaluationTests: XCTestCase {
         XCTAssertEqual(summary.mode(.s2s)?.accuracy, 0.5)
         XCTAssertEqual(summary.mode(.s2s)?.recogniser, "stub recogniser")
         XCTAssertTrue(summary.retention.isEmpty, "no t2t here, so no retention")
+        // One word misheard of the four questions' 20 words.
+        XCTAssertEqual(try XCTUnwrap(summary.mode(.s2t)?.questionWordErrorRate), 0.05, accuracy: 1e-12)
         let table = try String(contentsOf: QAReport.tableURL(f.folder.appendingPathComponent("out")), encoding: .utf8)
         XCTAssertTrue(table.contains("| s2t | stub speech model | 75.0% | 3 / 4 | 4 of 4 |"), table)
         XCTAssertTrue(table.contains("| s2s | stub speech model → stub recogniser | 50.0% | 2 / 4 |"), table)
         XCTAssertTrue(table.contains("Not evaluated here: t2t, cascade."), table)
+        XCTAssertTrue(table.contains("against the question texts of: s2t 5.0%, s2s 5.0%."), table)
     }
 
     /// Stopped after two questions, then a line cut short and a repeated line (as a kill can leave

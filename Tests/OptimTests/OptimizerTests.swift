@@ -49,6 +49,26 @@ final class OptimizerTests: XCTestCase {
         XCTAssertThrowsError(try wrong.load(a.state)) { XCTAssertTrue("\($0)".contains("other")) }
     }
 
+    /// A parameter without a gradient is left alone, and its bias correction starts with its own first
+    /// update: a parameter that joins late moves by about the rate, as Adam's first step does.
+    func testAParameterThatJoinsLateStartsAsAdamStarts() throws {
+        let p = Tensor([1], shape: [1], requiresGrad: true), q = Tensor([1], shape: [1], requiresGrad: true)
+        let adam = AdamW([("p", p), ("q", q)], learningRate: 0.01, weightDecay: 0.1)
+        for _ in 0..<50 { p.zeroGrad(); q.zeroGrad(); p.accumulateGrad(Tensor([0.5], shape: [1])); adam.step() }
+        XCTAssertEqual(q.data[0], 1, "no gradient, no update and no decay")
+        let copy = AdamW([("p", Tensor([p.data[0]], shape: [1], requiresGrad: true)), ("q", Tensor([1], shape: [1], requiresGrad: true))],
+                         learningRate: 0.01, weightDecay: 0.1)
+        try copy.load(adam.state)
+        for opt in [adam, copy] {
+            for (_, t) in opt.parameters { t.zeroGrad(); t.accumulateGrad(Tensor([0.5], shape: [1])) }
+            opt.step()
+        }
+        // Decay 1 − 0.01·0.1, then the first step: m̂ = g, v̂ = g², so −lr.
+        XCTAssertEqual(q.data[0], 1 * (1 - 0.001) - 0.01, accuracy: 1e-6)
+        XCTAssertEqual(copy.parameters[1].1.data[0], q.data[0], "the counts are part of the state")
+        XCTAssertEqual(copy.parameters[0].1.data[0], p.data[0])
+    }
+
     func testGlobalNormClipping() {
         let a = Tensor([0], shape: [1], requiresGrad: true), b = Tensor([0, 0], shape: [2], requiresGrad: true)
         a.accumulateGrad(Tensor([3], shape: [1])); b.accumulateGrad(Tensor([0, 4], shape: [2]))

@@ -60,7 +60,7 @@ final class CheckpointResumeTests: XCTestCase {
         let trainable = model.trainableParameters.map(\.0)
         XCTAssertEqual(trainable.count, 2 * 2 * 2)   // A and B, on q and v, in two blocks
         XCTAssertEqual(Set(file.names.filter { $0.hasPrefix("param.") }), Set(trainable.map { "param.\($0)" }))
-        XCTAssertEqual(file.names.count, trainable.count * 3)   // each with two Adam moments
+        XCTAssertEqual(file.names.count, trainable.count * 4)   // each with two Adam moments and its update count
         XCTAssertFalse(file.names.contains { $0.contains("embedding") || $0.hasSuffix("wq.weight") })
     }
 

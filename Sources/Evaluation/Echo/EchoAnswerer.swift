@@ -166,7 +166,8 @@ public final class EchoAnswerer: SpokenAnswerer {
     public func answer(_ questions: [AudioClip], speak: Bool) throws -> [SpokenAnswer] {
         try questions.map { clip in
             let (result, chunks) = try answer(clip, stream: false)
-            return SpokenAnswer(text: result.text, audio: speak ? Self.join(chunks, sampleRate: units.sampleRate) : nil)
+            return SpokenAnswer(text: result.text, audio: speak ? Self.join(chunks, sampleRate: units.sampleRate) : nil,
+                                heard: text.lastHeard?.transcript)
         }
     }
 

@@ -33,6 +33,9 @@ public struct S2TRecipe: QuestionSourcedRecipe {
     public var loraTargets = ["q", "v"]
     public var dropout: Float = 0.1
     public var ctcWeight: Float = 0.3
+    /// Steps of CTC alone at the start (no LLM pass, a fraction of a full step's time), counted in the
+    /// schedule's `steps`; 0: the full loss from the first step, as the paper trains.
+    public var ctcWarmupSteps = 0
     /// One of every this many adapter frames is kept besides CTC shrinking's (0: CTC's alone, the paper's).
     public var keepEvery = 0
     /// Start the speech embeddings at the RMS of the LLM's token embeddings (else at LayerNorm's scale, 1).
@@ -50,7 +53,7 @@ public struct S2TRecipe: QuestionSourcedRecipe {
         case preset, llm, whisper, questions, voices, augmentation, dropout, batch, steps, seed
         case questionLimit = "question_limit", entityQuestions = "entity_questions", voicesPerQuestion = "voices_per_question"
         case answerTokens = "answer_tokens", loraRank = "lora_rank", loraAlpha = "lora_alpha"
-        case loraTargets = "lora_targets", ctcWeight = "ctc_weight", keepEvery = "keep_every", matchEmbeddingScale = "match_embedding_scale", learningRate = "learning_rate", warmupSteps = "warmup_steps"
+        case loraTargets = "lora_targets", ctcWeight = "ctc_weight", ctcWarmupSteps = "ctc_warmup_steps", keepEvery = "keep_every", matchEmbeddingScale = "match_embedding_scale", learningRate = "learning_rate", warmupSteps = "warmup_steps"
         case weightDecay = "weight_decay"
     }
 
@@ -115,6 +118,7 @@ public struct S2TRecipe: QuestionSourcedRecipe {
         try check(learningRate > 0 && learningRate < 1, "`learning_rate` must be in (0, 1)")
         try check(dropout >= 0 && dropout < 1, "`dropout` must be in [0, 1)")
         try check(ctcWeight >= 0, "`ctc_weight` must be ≥ 0")
+        try check((0..<steps).contains(ctcWarmupSteps), "`ctc_warmup_steps` must be 0…\(steps - 1): fewer than `steps`, so the LLM learns too")
         try check((0...64).contains(keepEvery), "`keep_every` must be 0…64 (0: CTC shrinking alone)")
         try check((0...1_000_000).contains(entityQuestions), "`entity_questions` must be 0…1,000,000")
         let known = Set(["q", "k", "v", "o", "gate", "up", "down"])

@@ -137,7 +137,7 @@ public final class S2TStage {
         let speech = try S2TModel(speechConfig, seed: recipe.seed)
         let tokenizer = generator.tokenizer
         let task = try S2TTask(speech: speech, llm: try trainingLLM(), examples: examples, batch: recipe.batch, ctcWeight: recipe.ctcWeight,
-                               decode: { tokenizer.decode($0.map(Int.init)) })
+                               ctcWarmup: recipe.ctcWarmupSteps * recipe.optimization.accumulation, decode: { tokenizer.decode($0.map(Int.init)) })
         return GradientTrainer(task: task, config: recipe.optimization, spec: JobSpec(kind: "s2t", options: ["config": recipeFile.path]))
     }
 }

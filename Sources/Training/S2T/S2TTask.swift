@@ -41,24 +41,33 @@ public final class S2TStack: Module {
 }
 
 /// EchoX stage I as a task of the trainer framework: CE on the answer given the speech in place of
-/// the question's text, plus `ctcWeight` · CTC of the transcript on the adapter's frames.
+/// the question's text, plus `ctcWeight` · CTC of the transcript on the adapter's frames. The first
+/// `ctcWarmup` micro-batches may train the speech side on CTC alone (an ASR warm-up): without the
+/// LLM's 30 layers they cost a fraction of a full step, so the adapter hears many more questions before
+/// the LLM learns to read it.
 public final class S2TTask: GradientTask {
     public let stack: S2TStack
     public let examples: [S2TExample]
     public let batch: Int
     /// The CTC term's weight (`set ctc_weight`; kept in the checkpoint).
     public internal(set) var ctcWeight: Float
+    /// Micro-batches of CTC alone before the full loss, and the micro-batches drawn so far (kept in
+    /// the checkpoint, so a resumed run knows its phase).
+    public let ctcWarmup: Int
+    public private(set) var draws = 0
     /// Ids back to text for `show sample`.
     public let decode: (([Int32]) -> String)?
 
     public init(speech: S2TModel, llm: LlamaModel, examples: [S2TExample], batch: Int, ctcWeight: Float = 0.3,
-                decode: (([Int32]) -> String)? = nil) throws {
+                ctcWarmup: Int = 0, decode: (([Int32]) -> String)? = nil) throws {
         guard speech.config.llmDim == llm.config.dim, speech.config.vocabSize == llm.config.vocabSize else {
             throw TrainingError("the S2T adapter (width \(speech.config.llmDim), vocabulary \(speech.config.vocabSize)) does not fit the LLM (\(llm.config.dim), \(llm.config.vocabSize))")
         }
         let usable = examples.filter { $0.frames >= 1 && !$0.answer.isEmpty && $0.states.count == $0.frames * speech.config.encoderDim }
         guard !usable.isEmpty else { throw TrainingError("no S2T example has encoder states and an answer to train on") }
         guard batch >= 1 else { throw TrainingError("the batch must hold at least one example") }
+        guard ctcWarmup >= 0 else { throw TrainingError("the CTC warm-up must be ≥ 0 micro-batches, not \(ctcWarmup)") }
+        self.ctcWarmup = ctcWarmup
         stack = S2TStack(speech: speech, llm: llm)
         self.examples = usable
         self.batch = batch
@@ -92,8 +101,13 @@ public final class S2TTask: GradientTask {
         return (ce + ctc * ctcWeight, ce, ctc, logits, output)
     }
 
+    /// Whether the next micro-batch trains CTC alone.
+    public var warmingUp: Bool { draws < ctcWarmup }
+
     public func loss(rng: inout SeededRandom) throws -> TaskLoss {
         let items = (0..<batch).map { _ in examples[rng.int(below: examples.count)] }
+        defer { draws += 1 }
+        if warmingUp { return try ctcLoss(items) }
         let (total, ce, ctc, logits, output) = try losses(items)
         let decode = self.decode, vocab = stack.llm.config.vocabSize
         let firstCount = items[0].answer.count
@@ -113,6 +127,21 @@ public final class S2TTask: GradientTask {
         }
     }
 
+    /// The warm-up's loss: CTC of the transcripts, no LLM pass.
+    func ctcLoss(_ items: [S2TExample]) throws -> TaskLoss {
+        let output = try speechOutput(items)
+        let ctc = try stack.speech.ctcLoss(output, transcripts: items.map(\.transcript))
+        let decode = self.decode, blank = stack.speech.config.blank
+        let show = { (ids: [Int32]) in decode?(ids) ?? ids.map(String.init).joined(separator: " ") }
+        return TaskLoss(total: ctc, terms: ["ctc": Double(ctc.item)], tokens: items.reduce(0) { $0 + $1.transcript.count }) {
+            [.init("phase", "CTC warm-up (\(self.ctcWarmup) micro-batches)"), .init("transcript", show(items[0].transcript)),
+             .init("heard (CTC)", show(CTCGreedy.collapse(output.bestPaths[0], blank: blank))),
+             .init("speech frames", "\(output.frameLengths[0]) → \(output.lengths[0]) kept")]
+        } batch: {
+            items.indices.map { b in "\"\(decode?(items[b].transcript) ?? "")\" — \(output.frameLengths[b]) frames, heard \"\(show(CTCGreedy.collapse(output.bestPaths[b], blank: blank)))\"" }
+        }
+    }
+
     public func apply(settings: TrainingSettings) throws {
         if let weight = settings.double("ctc_weight") { ctcWeight = try Self.checkedWeight(weight, "ctc_weight") }
     }
@@ -122,7 +151,7 @@ public final class S2TTask: GradientTask {
         return Float(value)
     }
 
-    public func savedState() -> TaskState { TaskState(fields: ["ctc_weight": String(ctcWeight)]) }
+    public func savedState() -> TaskState { TaskState(fields: ["ctc_weight": String(ctcWeight), "draws": String(draws)]) }
 
     /// `speech` (the adapter, CTC head and LookBack) and `llm` (its LoRA adapters).
     public func gradientGroup(_ parameter: String) -> String? { parameter.split(separator: ".").first.map(String.init) }
@@ -132,10 +161,21 @@ public final class S2TTask: GradientTask {
             guard let value = Float(text), value.isFinite, value >= 0 else { throw TrainingError("the checkpoint's ctc_weight '\(text)' is not a weight") }
             return value
         }
-        guard state.tensors.isEmpty, Set(state.fields.keys).isSubset(of: ["ctc_weight"]) else {
+        guard state.tensors.isEmpty, Set(state.fields.keys).isSubset(of: ["ctc_weight", "draws"]) else {
             throw TrainingError("the checkpoint holds task state an S2T job does not keep: resume it with the job that wrote it")
         }
-        return { if let weight { self.ctcWeight = weight } }
+        let drawn = try state.fields["draws"].map { text -> Int in
+            guard let value = Int(text), value >= 0 else { throw TrainingError("the checkpoint's draws '\(text)' is not a count") }
+            return value
+        }
+        // Written before the count was kept: only a run without a warm-up can say where it is.
+        guard drawn != nil || ctcWarmup == 0 else {
+            throw TrainingError("the checkpoint does not say how many micro-batches it drew, so a CTC warm-up cannot resume from it: train into a new run")
+        }
+        return {
+            if let weight { self.ctcWeight = weight }
+            if let drawn { self.draws = drawn }
+        }
     }
 
     public func describe() -> [(String, String)] {
