@@ -11,6 +11,8 @@ public struct CorpusBuilder {
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var seed: UInt64 = 0
     public var flushInterval = 200
+    /// Asked after every `flushInterval` items (with the manifest written): true stops the build.
+    public var shouldStop: () -> Bool = { false }
     /// Variation laid over every rendered utterance (none by default).
     public var augmentation = SpeechAugmentation.none
 
@@ -63,6 +65,7 @@ public struct CorpusBuilder {
             let elapsed = Date().timeIntervalSince(start)
             progress(String(format: "corpus: %d/%d items (%d synthesised), %.1f items/s", done, jobs.count, synthesised,
                             Double(done) / max(elapsed, 1e-3)))
+            if done < jobs.count, shouldStop() { throw CorpusError("stopped after \(done) of \(jobs.count) items; they are kept in \(folder.path), and the same command goes on from there") }
         }
         let entries = (0..<jobs.count).compactMap { try? results.get($0)?.get().0 }
         return Report(entries: entries.count, synthesised: synthesised, reused: entries.count - synthesised,

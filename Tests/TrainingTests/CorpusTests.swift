@@ -74,4 +74,23 @@ final class CorpusTests: XCTestCase {
         XCTAssertEqual(second.reused, 3)
         XCTAssertEqual(try CorpusManifest.read(folder), manifest)
     }
+
+    /// A stop requested mid-build ends it with a clear error after a flush, keeping what was made:
+    /// the same build then makes only the rest.
+    func testAStoppedBuildKeepsWhatItMadeAndGoesOn() throws {
+        let texts = [CorpusText(id: "s1", text: "One."), CorpusText(id: "s2", text: "Two."), CorpusText(id: "s3", text: "Three.")]
+        var builder = CorpusBuilder()
+        builder.workers = 1
+        builder.flushInterval = 1
+        var asked = 0
+        builder.shouldStop = { asked += 1; return asked == 2 }
+        XCTAssertThrowsError(try builder.build(texts: texts, voices: [.target], folder: folder)) {
+            XCTAssertTrue("\($0)".contains("stopped after 2 of 3 items"), "\($0)")
+            XCTAssertTrue("\($0)".contains("the same command goes on"), "\($0)")
+        }
+        XCTAssertEqual(try CorpusManifest.read(folder).count, 2)
+        builder.shouldStop = { false }
+        let rest = try builder.build(texts: texts, voices: [.target], folder: folder)
+        XCTAssertEqual([rest.entries, rest.synthesised, rest.reused], [3, 1, 2])
+    }
 }

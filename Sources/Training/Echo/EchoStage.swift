@@ -49,6 +49,12 @@ public final class EchoStage {
 
     // MARK: - Data
 
+    /// Asked between the items of both stages' data preparation (Ctrl-C): true stops it, keeping what was built.
+    public var shouldStop: () -> Bool {
+        get { s2t.shouldStop }
+        set { s2t.shouldStop = newValue; t2c.shouldStop = newValue }
+    }
+
     /// The S2T run's spoken questions, each with the annotated units of its target answer when T2C's corpus has them.
     public func examples(log: (String) -> Void = { _ in }) throws -> [EchoExample] {
         var questions = try s2t.examples(log: log)

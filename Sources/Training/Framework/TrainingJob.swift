@@ -79,4 +79,9 @@ public struct TrainingError: Error, CustomStringConvertible, LocalizedError, Equ
     public let description: String
     public init(_ description: String) { self.description = description }
     public var errorDescription: String? { description }
+
+    /// Data preparation stopped on request (Ctrl-C) between two items: what it built is on disk.
+    public static func stopped(_ what: String) -> TrainingError {
+        TrainingError("stopped while building \(what); what was built is kept, and the same command continues from there")
+    }
 }

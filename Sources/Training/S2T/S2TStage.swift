@@ -17,6 +17,8 @@ public final class S2TStage {
     public let generator: LlamaGenerator
     public let answerer: TextAnswerer
     public let prompt: S2TPrompt
+    /// Asked between the items of data preparation (Ctrl-C): true stops it, keeping what was built.
+    public var shouldStop: () -> Bool = { false }
 
     /// Resolves the models, fetching the known ones that are missing when `fetch` (else the error names the command).
     public init(recipe: S2TRecipe, fetch: Bool = true, log: (String) -> Void = { _ in }) throws {
@@ -68,6 +70,7 @@ public final class S2TStage {
         var builder = CorpusBuilder()
         builder.augmentation = recipe.augmentation
         builder.seed = recipe.seed
+        builder.shouldStop = shouldStop
         let jobs = try utterances(questions)
         log("spoken questions: \(questions.count) questions × \(recipe.voicesPerQuestion) of \(recipe.voices.count) voices in \(folder.path)")
         try builder.build(utterances: jobs, folder: folder, progress: log)
@@ -75,13 +78,14 @@ public final class S2TStage {
 
         let targetFile = S2TTargets.file(llm: llmFile, answerTokens: recipe.answerTokens)
         log("targets: the text LLM's greedy answers (\(recipe.answerTokens) tokens at most) in \(targetFile.path)")
-        let byText = try S2TTargets(file: targetFile).make(questions: questions, answerer: answerer, progress: log)
+        let byText = try S2TTargets(file: targetFile).make(questions: questions, answerer: answerer, progress: log, shouldStop: shouldStop)
 
         let cache = EncoderStateCache(model: whisper, folder: folder.appendingPathComponent("states-\(whisper.folder.lastPathComponent)"))
         var examples: [S2TExample] = []
         var computed = 0
         let start = Date()
         for (i, entry) in entries.enumerated() {
+            if computed > 0, shouldStop() { throw TrainingError.stopped("the Whisper states (\(i) of \(entries.count))") }
             guard let target = byText[entry.text] else { continue }
             let audio = CorpusManifest.audioURL(entry, manifest: folder.appendingPathComponent(CorpusManifest.fileName))
             let states = try cache.states(id: entry.id, audio: audio)

@@ -35,7 +35,8 @@ public struct S2TTargets {
     }
 
     /// Answers every question not in the file yet and returns all targets by question text.
-    public func make(questions: [CorpusText], answerer: TextAnswerer, progress: (String) -> Void = { _ in }) throws -> [String: Target] {
+    public func make(questions: [CorpusText], answerer: TextAnswerer, progress: (String) -> Void = { _ in },
+                     shouldStop: () -> Bool = { false }) throws -> [String: Target] {
         var targets = read()
         var seen = Set<String>()
         let missing = questions.filter { targets[$0.text] == nil && seen.insert($0.text).inserted }
@@ -46,7 +47,7 @@ public struct S2TTargets {
         let longest = missing.map { answerer.prompt($0.text).count }.max() ?? 1
         let start = Date()
         var done = 0
-        _ = try answerer.answer(count: missing.count, longest: longest, question: { missing[$0].text }, shouldStop: { false }) { i, result in
+        let finished = try answerer.answer(count: missing.count, longest: longest, question: { missing[$0].text }, shouldStop: shouldStop) { i, result in
             let target = Target(id: missing[i].id, question: missing[i].text, answer: result.text, tokens: result.tokens,
                                 ended: result.stoppedBy == .stopToken)
             try log.append(target)
@@ -57,6 +58,7 @@ public struct S2TTargets {
                 progress(String(format: "answers: %d/%d questions (%.1f/s)", done, missing.count, rate))
             }
         }
+        guard finished else { throw TrainingError.stopped("the text LLM's answers (\(done) of \(missing.count) new ones)") }
         return targets
     }
 }

@@ -16,6 +16,8 @@ public final class T2CStage {
     public let answerer: TextAnswerer
     public let unitsFolder: URL
     public let units: UnitsModel
+    /// Asked between the items of data preparation (Ctrl-C): true stops it, keeping what was built.
+    public var shouldStop: () -> Bool = { false }
 
     public init(recipe: T2CRecipe, fetch: Bool = true, log: (String) -> Void = { _ in }) throws {
         try recipe.validate()
@@ -38,7 +40,7 @@ public final class T2CStage {
                                                entityQuestions: recipe.entityQuestions, seed: recipe.seed)
         let targets = S2TTargets(file: S2TTargets.file(llm: llmFile, answerTokens: recipe.answerTokens))
         log("texts: the text LLM's answers to \(questions.count) questions in \(targets.file.path)")
-        let byQuestion = try targets.make(questions: questions, answerer: answerer, progress: log)
+        let byQuestion = try targets.make(questions: questions, answerer: answerer, progress: log, shouldStop: shouldStop)
         var seen = Set<String>()
         return questions.compactMap { byQuestion[$0.text] }.filter {
             !$0.tokens.isEmpty && !$0.answer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && seen.insert($0.answer).inserted
@@ -61,6 +63,7 @@ public final class T2CStage {
         log("speech: \(answers.count) answers in the target voice \(voice) in \(folder.path)")
         var builder = CorpusBuilder()
         builder.seed = recipe.seed
+        builder.shouldStop = shouldStop
         try builder.build(texts: answers.map { CorpusText(id: $0.id, text: $0.answer) }, voices: [voice], folder: folder, progress: log)
         let manifest = folder.appendingPathComponent(CorpusManifest.fileName)
         let entries = try CorpusManifest.read(manifest)

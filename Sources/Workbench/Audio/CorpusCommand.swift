@@ -56,6 +56,7 @@ public final class CorpusCommand: WorkbenchCommand {
         builder.seed = UInt64(try parsed.int("seed", in: 0...Int(Int32.max)) ?? context.state.settings.int("seed") ?? 0)
         builder.workers = try parsed.int("workers", in: 1...256) ?? builder.workers
         builder.flushInterval = 100
+        builder.shouldStop = { context.isCancelled }
         let report = try library { try builder.build(texts: texts, voices: voices, folder: folder) { context.print($0) } }
         context.print(String(format: "corpus: %d entries (%d new, %d kept), %.1f min of audio, in %@", report.entries,
                              report.synthesised, report.reused, report.audioSeconds / 60, formatDuration(report.seconds)))

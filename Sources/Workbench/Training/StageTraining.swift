@@ -14,8 +14,10 @@ struct StageTraining<Recipe: StageRecipe> {
     var applyFlags: (_ recipe: inout Recipe, _ options: CommandOptions) throws -> Void = { _, _ in }
     /// The run a recipe trains into when none is named.
     var defaultRun: (Recipe) -> String = { "\(Recipe.stage)-\($0.preset)" }
-    /// Finds the models and builds (or completes) the data of a recipe, then makes the job.
-    let makeJob: (_ recipe: Recipe, _ recipeFile: URL, _ runsRoot: URL, _ log: @escaping (String) -> Void) throws -> GradientTrainer
+    /// Finds the models and builds (or completes) the data of a recipe, then makes the job; the data
+    /// preparation asks `shouldStop` between items (Ctrl-C stops it, keeping what was built).
+    let makeJob: (_ recipe: Recipe, _ recipeFile: URL, _ runsRoot: URL, _ shouldStop: @escaping () -> Bool,
+                  _ log: @escaping (String) -> Void) throws -> GradientTrainer
 
     var stage: String { Recipe.stage }
     var presets: String { Recipe.presetNames.joined(separator: "|") }
@@ -74,7 +76,7 @@ struct StageTraining<Recipe: StageRecipe> {
         let progress = context.progress("\(stage) data", total: nil)
         defer { progress.finish() }
         let runsRoot = context.state.runsRoot
-        return try library { try makeJob(recipe, recipeFile, runsRoot) { progress.note($0) } }
+        return try library { try makeJob(recipe, recipeFile, runsRoot, { context.isCancelled }) { progress.note($0) } }
     }
 
     /// Rebuilds the job of a run from its spec (for `load run`, `train resume=`).
@@ -147,16 +149,18 @@ enum EchoXStages {
     static let s2t = StageTraining<S2TRecipe>(
         summary: "EchoX stage I (speech → text answers) as a steppable job: step, train for N, show losses, show sample, plot ce",
         whenFinished: "`ask run=RUN …` uses it"
-    ) { recipe, file, _, log in
+    ) { recipe, file, _, shouldStop, log in
         let stage = try S2TStage(recipe: recipe, log: log)
+        stage.shouldStop = shouldStop
         return try stage.job(examples: try stage.examples(log: log), recipeFile: file)
     }
 
     static let t2c = StageTraining<T2CRecipe>(
         summary: "EchoX stage II (text → unit-language speech of the target voice) as a steppable job: step, train for N, show sample, plot ce",
         whenFinished: "Echo training starts from it"
-    ) { recipe, file, _, log in
+    ) { recipe, file, _, shouldStop, log in
         let stage = try T2CStage(recipe: recipe, log: log)
+        stage.shouldStop = shouldStop
         return try stage.job(examples: try stage.examples(log: log), recipeFile: file)
     }
 
@@ -166,8 +170,9 @@ enum EchoXStages {
         flags: [OptionSpec("conventional", flag: true, help: "the ablation: annotated units of the target answers instead of echo targets")],
         applyFlags: { recipe, options in if try options.flag("conventional") { recipe.conventional = true } },
         defaultRun: { "\($0.conventional ? "conventional" : "echo")-\($0.preset)" }
-    ) { recipe, file, runsRoot, log in
+    ) { recipe, file, runsRoot, shouldStop, log in
         let stage = try EchoStage(recipe: recipe, runsRoot: runsRoot, log: log)
+        stage.shouldStop = shouldStop
         return try stage.job(examples: try stage.examples(log: log), recipeFile: file)
     }
 
