@@ -113,7 +113,8 @@ public final class AdamW: Optimizer {
             guard m.shape == p.shape, v.shape == p.shape else { throw OptimizerError.shapeMismatch(name, m.shape, p.shape) }
             // A state written before per-parameter counts: every parameter was updated at every step.
             guard let t = byName["adam.t.\(name)"] else { return (m, v, state.stepCount) }
-            guard t.shape == [1], let count = Int(exactly: t.data[0]), count >= 0 else { throw OptimizerError.shapeMismatch("adam.t.\(name)", t.shape, [1]) }
+            guard t.shape == [1] else { throw OptimizerError.shapeMismatch("adam.t.\(name)", t.shape, [1]) }
+            guard let count = Int(exactly: t.data[0]), count >= 0 else { throw OptimizerError.badUpdateCount(name) }
             return (m, v, count)
         }
         for (i, (m, v, count)) in pairs.enumerated() {

@@ -29,12 +29,16 @@ public struct OptimizerState {
 public enum OptimizerError: Error, CustomStringConvertible {
     case missingState(String)
     case shapeMismatch(String, [Int], [Int])
+    /// A parameter's update count that is not a whole number ≥ 0.
+    case badUpdateCount(String)
     public var description: String {
         switch self {
         case .missingState(let name):
             return "the checkpoint has no optimiser state for parameter '\(name)': it was saved from another model or optimiser; start a new run or load a matching checkpoint"
         case .shapeMismatch(let name, let saved, let expected):
             return "optimiser state for '\(name)' has shape \(saved) but the parameter is \(expected): the checkpoint belongs to a differently sized model"
+        case .badUpdateCount(let name):
+            return "the optimiser state's update count of '\(name)' is not a whole number ≥ 0: the checkpoint is damaged; resume from another one or start a new run"
         }
     }
 }

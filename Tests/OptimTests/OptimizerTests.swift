@@ -67,6 +67,13 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(q.data[0], 1 * (1 - 0.001) - 0.01, accuracy: 1e-6)
         XCTAssertEqual(copy.parameters[1].1.data[0], q.data[0], "the counts are part of the state")
         XCTAssertEqual(copy.parameters[0].1.data[0], p.data[0])
+
+        // A damaged count is a clear error, and changes nothing.
+        var damaged = adam.state
+        damaged.tensors = damaged.tensors.map { $0.0 == "adam.t.q" ? ($0.0, Tensor([1.5], shape: [1])) : $0 }
+        let before = copy.state.tensors.map { $0.1.scalars }
+        XCTAssertThrowsError(try copy.load(damaged)) { XCTAssertTrue("\($0)".contains("update count of 'q'"), "\($0)") }
+        XCTAssertEqual(copy.state.tensors.map { $0.1.scalars }, before)
     }
 
     func testGlobalNormClipping() {

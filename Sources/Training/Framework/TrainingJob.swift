@@ -82,6 +82,6 @@ public struct TrainingError: Error, CustomStringConvertible, LocalizedError, Equ
 
     /// Data preparation stopped on request (Ctrl-C) between two items: what it built is on disk.
     public static func stopped(_ what: String) -> TrainingError {
-        TrainingError("stopped while building \(what); what was built is kept, and the same command continues from there")
+        TrainingError("stopped while building \(what); what was built is kept, and the same command goes on from there")
     }
 }

@@ -107,7 +107,7 @@ public final class S2TTask: GradientTask {
     public func loss(rng: inout SeededRandom) throws -> TaskLoss {
         let items = (0..<batch).map { _ in examples[rng.int(below: examples.count)] }
         defer { draws += 1 }
-        if warmingUp { return try ctcLoss(items) }
+        if warmingUp { return try warmUpLoss(items) }
         let (total, ce, ctc, logits, output) = try losses(items)
         let decode = self.decode, vocab = stack.llm.config.vocabSize
         let firstCount = items[0].answer.count
@@ -128,7 +128,7 @@ public final class S2TTask: GradientTask {
     }
 
     /// The warm-up's loss: CTC of the transcripts, no LLM pass.
-    func ctcLoss(_ items: [S2TExample]) throws -> TaskLoss {
+    func warmUpLoss(_ items: [S2TExample]) throws -> TaskLoss {
         let output = try speechOutput(items)
         let ctc = try stack.speech.ctcLoss(output, transcripts: items.map(\.transcript))
         let decode = self.decode, blank = stack.speech.config.blank
