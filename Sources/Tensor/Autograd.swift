@@ -55,6 +55,28 @@ extension Tensor {
         }
     }
 
+    /// Adds a gradient that `write(buffer, beta)` computes straight into this tensor's gradient,
+    /// as a matrix product does with its beta: it must set `buffer` to its result when beta is 0
+    /// and add its result to `buffer` when beta is 1. A tensor read by several products (the input
+    /// of q, k and v) then sums their gradients without a buffer and an addition per product.
+    public func accumulateGrad(writing write: (UnsafeMutablePointer<Float>, Float) -> Void) {
+        guard requiresGrad else { return }
+        if let existing = grad {
+            if !gradIsOwned {
+                let copy = Tensor.empty(shape)
+                copy.data.update(from: existing.data, count: count)
+                grad = copy
+                gradIsOwned = true
+            }
+            write(grad!.data, 1)
+        } else {
+            let fresh = Tensor.empty(shape)
+            write(fresh.data, 0)
+            grad = fresh
+            gradIsOwned = true
+        }
+    }
+
     /// Backpropagates from this scalar (or from `seed`, the gradient of this tensor) through
     /// the graph. Leaf gradients accumulate across calls; the graph is freed afterwards.
     public func backward(seed: Tensor? = nil) {

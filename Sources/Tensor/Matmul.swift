@@ -106,42 +106,43 @@ extension Tensor {
         return Tensor.result(out, parents: [a, b]) { g in
             let pg = g.data
             if a.requiresGrad {
-                let ga = Tensor.empty(a.shape), pga = ga.data
-                if sharedB && !transposeSelf { // dA = dC · op(B)ᵀ over all rows at once
-                    gemm(transA: false, transB: !transposeOther, m: batches * ar, n: ac, k: n, pg, lda: n, pb, ldb: bc, pga, ldc: ac)
-                } else { for i in 0..<batches {
-                    if transposeSelf { // dA = op(B) · dCᵀ
-                        gemm(transA: transposeOther, transB: true, m: ar, n: ac, k: n,
-                             pb + i * bStride, lda: bc, pg + i * m * n, ldb: n, pga + i * aStride, ldc: ac)
-                    } else {           // dA = dC · op(B)ᵀ
-                        gemm(transA: false, transB: !transposeOther, m: ar, n: ac, k: n,
-                             pg + i * m * n, lda: n, pb + i * bStride, ldb: bc, pga + i * aStride, ldc: ac)
-                    }
-                } }
-                a.accumulateGrad(ga)
+                a.accumulateGrad { pga, beta in
+                    if sharedB && !transposeSelf { // dA = dC · op(B)ᵀ over all rows at once
+                        gemm(transA: false, transB: !transposeOther, m: batches * ar, n: ac, k: n, pg, lda: n, pb, ldb: bc, beta: beta, pga, ldc: ac)
+                    } else { for i in 0..<batches {
+                        if transposeSelf { // dA = op(B) · dCᵀ
+                            gemm(transA: transposeOther, transB: true, m: ar, n: ac, k: n,
+                                 pb + i * bStride, lda: bc, pg + i * m * n, ldb: n, beta: beta, pga + i * aStride, ldc: ac)
+                        } else {           // dA = dC · op(B)ᵀ
+                            gemm(transA: false, transB: !transposeOther, m: ar, n: ac, k: n,
+                                 pg + i * m * n, lda: n, pb + i * bStride, ldb: bc, beta: beta, pga + i * aStride, ldc: ac)
+                        }
+                    } }
+                }
             }
             if b.requiresGrad {
-                // Accumulated over batches only when a shared B is used with a transposed A.
-                let gb = sharedB && transposeSelf ? Tensor(zeros: b.shape) : Tensor.empty(b.shape), pgb = gb.data
-                if sharedB && !transposeSelf {
-                    if transposeOther { // dB = dCᵀ · A over all rows
-                        gemm(transA: true, transB: false, m: br, n: bc, k: batches * m, pg, lda: n, pa, ldb: ac, pgb, ldc: bc)
-                    } else {            // dB = Aᵀ · dC over all rows
-                        gemm(transA: true, transB: false, m: br, n: bc, k: batches * m, pa, lda: ac, pg, ldb: n, pgb, ldc: bc)
-                    }
-                } else {
-                    for i in 0..<batches {
-                        let beta: Float = sharedB ? 1 : 0
-                        if transposeOther { // dB = dCᵀ · op(A)
-                            gemm(transA: true, transB: transposeSelf, m: br, n: bc, k: m,
-                                 pg + i * m * n, lda: n, pa + i * aStride, ldb: ac, beta: beta, pgb + i * bStride, ldc: bc)
-                        } else {            // dB = op(A)ᵀ · dC
-                            gemm(transA: !transposeSelf, transB: false, m: br, n: bc, k: m,
-                                 pa + i * aStride, lda: ac, pg + i * m * n, ldb: n, beta: beta, pgb + i * bStride, ldc: bc)
+                b.accumulateGrad { pgb, beta in
+                    if sharedB && !transposeSelf {
+                        if transposeOther { // dB = dCᵀ · A over all rows
+                            gemm(transA: true, transB: false, m: br, n: bc, k: batches * m, pg, lda: n, pa, ldb: ac, beta: beta, pgb, ldc: bc)
+                        } else {            // dB = Aᵀ · dC over all rows
+                            gemm(transA: true, transB: false, m: br, n: bc, k: batches * m, pa, lda: ac, pg, ldb: n, beta: beta, pgb, ldc: bc)
+                        }
+                    } else {
+                        for i in 0..<batches {
+                            // A shared B sums the products of every batch.
+                            let betaI: Float = sharedB && i > 0 ? 1 : beta
+                            let pgbI = pgb + (sharedB ? 0 : i * bStride)
+                            if transposeOther { // dB = dCᵀ · op(A)
+                                gemm(transA: true, transB: transposeSelf, m: br, n: bc, k: m,
+                                     pg + i * m * n, lda: n, pa + i * aStride, ldb: ac, beta: betaI, pgbI, ldc: bc)
+                            } else {            // dB = op(A)ᵀ · dC
+                                gemm(transA: !transposeSelf, transB: false, m: br, n: bc, k: m,
+                                     pa + i * aStride, lda: ac, pg + i * m * n, ldb: n, beta: betaI, pgbI, ldc: bc)
+                            }
                         }
                     }
                 }
-                b.accumulateGrad(gb)
             }
         }
     }

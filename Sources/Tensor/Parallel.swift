@@ -1,21 +1,21 @@
-import Dispatch
 import Foundation
 
 /// Splits `0..<count` into contiguous chunks run on all cores; small ranges run inline.
 /// `body(start, end)` must only write memory owned by its own chunk. Inside a chunk, nested
 /// calls (and BLAS products) run on the calling thread, so cores are never oversubscribed.
+/// The chunks go to the spinning pool: a training step runs thousands of these regions, and a
+/// helper that is still spinning starts at once where a sleeping dispatch worker started so late
+/// that the caller had often run both halves alone.
 @inline(__always)
 public func parallelChunks(_ count: Int, minChunk: Int = 32_768, _ body: (Int, Int) -> Void) {
     let workers = ParallelRegion.isWorker ? 1 : min(Parallelism.cores, max(1, count / minChunk))
     if workers <= 1 { body(0, count); return }
     let chunk = (count + workers - 1) / workers
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
+    SpinningPool.shared.run(tasks: workers) { w in
         let start = w * chunk
         let end = min(count, start + chunk)
         guard start < end else { return }
-        ParallelRegion.enter()
         body(start, end)
-        ParallelRegion.leave()
     }
 }
 

@@ -52,6 +52,26 @@ final class GradientTests: XCTestCase {
     func testBatchedMatmulTransposeSelf() { assertGradients([randn([2, 4, 3]), randn([2, 4, 5])]) { $0[0].matmul($0[1], transposeSelf: true) } }
     func testSharedWeightMatmul() { assertGradients([randn([2, 3, 4]), randn([4, 5])]) { $0[0].matmul($0[1]) } }
     func testSharedWeightMatmulTransposeSelf() { assertGradients([randn([2, 4, 3]), randn([4, 5])]) { $0[0].matmul($0[1], transposeSelf: true) } }
+    /// Products add their gradients straight into an input that several products read (as q, k and v
+    /// read one normed input), on either side, batched and shared.
+    func testAnInputReadBySeveralProductsSumsTheirGradients() {
+        assertGradients([randn([2, 3, 4]), randn([4, 4]), randn([2, 4, 3])]) { t in
+            let (x, w, y) = (t[0], t[1], t[2])
+            return x.matmul(w).matmul(w) + x.matmul(w, transposeOther: true)
+                + y.matmul(w, transposeSelf: true).matmul(x, transposeOther: true).matmul(x)
+        }
+    }
+    /// A second backward adds to the gradient the first left (accumulated micro-batches), for both
+    /// sides of a shared-weight product.
+    func testProductGradientsAccumulateAcrossBackwardCalls() {
+        let x = randn([2, 3, 4]), w = randn([4, 5])
+        x.requiresGrad = true; w.requiresGrad = true
+        x.matmul(w).sum().backward()
+        let (gx, gw) = (x.grad!.scalars, w.grad!.scalars)
+        x.matmul(w).sum().backward()
+        for (twice, once) in zip(x.grad!.scalars, gx) { XCTAssertEqual(twice, 2 * once, accuracy: 1e-5) }
+        for (twice, once) in zip(w.grad!.scalars, gw) { XCTAssertEqual(twice, 2 * once, accuracy: 1e-5) }
+    }
     func testLinear() { assertGradients([randn([2, 3, 4]), randn([5, 4]), randn([5])]) { $0[0].linear($0[1], bias: $0[2]) } }
     func testReshape() { assertGradients([randn([2, 6])]) { $0[0].reshaped([3, -1]) * Tensor([1, 2, 3, 4], shape: [4]) } }
     func testPermute() { assertGradients([randn([2, 3, 4])]) { $0[0].permuted([2, 0, 1]) } }

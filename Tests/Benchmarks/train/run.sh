@@ -37,8 +37,15 @@ measure() {
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq 1 "$ROUNDS"); do
-    read -r t tm tc < <(measure torch "$PYTHON" "$TORCH_SCRIPT" $SHAPE --threads 2 --steps "$STEPS" --warmup "$WARMUP")
-    read -r e em ec < <(measure echox "$ECHOX" bench train $SHAPE --steps "$STEPS" --warmup "$WARMUP")
+    # The order alternates: a run straight after the other program's (both cores busy for half a
+    # minute) is measurably slower on a shared virtual machine, and each side takes that turn.
+    if [ $((round % 2)) -eq 1 ]; then
+        read -r t tm tc < <(measure torch "$PYTHON" "$TORCH_SCRIPT" $SHAPE --threads 2 --steps "$STEPS" --warmup "$WARMUP")
+        read -r e em ec < <(measure echox "$ECHOX" bench train $SHAPE --steps "$STEPS" --warmup "$WARMUP")
+    else
+        read -r e em ec < <(measure echox "$ECHOX" bench train $SHAPE --steps "$STEPS" --warmup "$WARMUP")
+        read -r t tm tc < <(measure torch "$PYTHON" "$TORCH_SCRIPT" $SHAPE --threads 2 --steps "$STEPS" --warmup "$WARMUP")
+    fi
     echo "round $round: torch $t tokens/s (peak $tm MB, ${tc} CPU s), echox $e tokens/s (peak $em MB, ${ec} CPU s), ratio $(awk "BEGIN{printf \"%.2f\", $e/$t}")"
     echo "$t $e" >> "$LOG/rounds"
 done
