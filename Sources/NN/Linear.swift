@@ -24,9 +24,8 @@ public final class Linear: Module {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let y = x.linear(weight, bias: bias)
-        guard let lora, !lora.isMerged else { return y }
-        return y + x.linear(lora.a).linear(lora.b) * lora.scale
+        guard let lora, !lora.isMerged else { return x.linear(weight, bias: bias) }
+        return x.linear(weight, bias: bias, loraA: lora.a, loraB: lora.b, scale: lora.scale)
     }
 
     /// Adds a trainable low-rank update; the base weight and bias are frozen.

@@ -53,5 +53,19 @@ final class LayerGradientTests: XCTestCase {
         for i in 0..<layer.lora!.b.count { layer.lora!.b.data[i] = Float(i % 3) - 1 }
         assertGradients([randn([2, 4]), layer.lora!.a, layer.lora!.b]) { _ in layer(self.fixedInput) }
     }
+    /// The fused op against every input at once: x, a base weight and bias that still train, A and B.
+    func testFusedLoRALinear() {
+        assertGradients([randn([2, 3, 4]), randn([5, 4]), randn([5]), randn([2, 4]), randn([5, 2])]) {
+            $0[0].linear($0[1], bias: $0[2], loraA: $0[3], loraB: $0[4], scale: 1.5)
+        }
+    }
+
+    func testFusedLoRALinearMatchesTheOpsWrittenOut() {
+        let (x, w, bias, a, b) = (randn([2, 3, 4]), randn([5, 4]), randn([5]), randn([2, 4]), randn([5, 2]))
+        let fused = x.linear(w, bias: bias, loraA: a, loraB: b, scale: 1.5).scalars
+        let written = (x.linear(w, bias: bias) + x.linear(a).linear(b) * 1.5).scalars
+        for (f, e) in zip(fused, written) { XCTAssertEqual(f, e, accuracy: 1e-5) }
+    }
+
     lazy var fixedInput = randn([2, 4])
 }
