@@ -220,6 +220,19 @@ final class AudioCommandTests: XCTestCase {
         XCTAssertGreaterThan(try Data(contentsOf: wav).count, 16_000, "more than half a second of 16-bit audio")
     }
 
+    /// The command line's `--voice V` (as `echox say --voice slt …` passes it) picks the voice; the
+    /// words after the option are the sentence, `=` and all.
+    func testSayTakesTheCommandLineVoiceOption() throws {
+        let session = TinyUnitsWorkbench.makeWorkbench(root: try temporaryDirectory(self))
+        for (line, file) in [("say --voice slt Two plus two=four.", "two-plus-two-four.flite-slt.wav"),
+                             ("say --voice=awb Good night.", "good-night.flite-awb.wav")] {
+            let outcome = session.execute(line)
+            XCTAssertNil(outcome.error, outcome.output)
+            XCTAssertEqual(try XCTUnwrap(outcome.result.artifacts.first?.url).lastPathComponent, file)
+        }
+        XCTAssertTrue((session.execute("say --voice").error ?? "").contains("--voice needs a value"))
+    }
+
     func testCompletionOffersTheAudioCommands() throws {
         let session = TinyUnitsWorkbench.makeWorkbench(root: try temporaryDirectory(self))
         let completer = Completer(session: session)

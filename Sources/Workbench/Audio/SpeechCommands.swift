@@ -7,7 +7,7 @@ import Tensor
 /// `say [voice=V] <text…>`: speaks a sentence with flite or espeak-ng into a WAV that becomes the current sample.
 public final class SayCommand: WorkbenchCommand {
     public let name = "say"
-    public let usage = "say [voice=slt|kal|awb|rms|espeak:en-us+f3] <text…>"
+    public let usage = "say [voice=slt|kal|awb|rms|espeak:en-us+f3|festival:ked_diphone] <text…>"
     public let summary = "synthesise a sentence to a WAV (runs/<run>/audio) and make it the current sample"
     public let arguments = [ArgumentSpec("text", variadic: true)]
     public init() {}
@@ -17,12 +17,17 @@ public final class SayCommand: WorkbenchCommand {
     }
 
     public func run(_ words: [String], in context: CommandContext) throws -> CommandResult {
-        var text = words
-        var voice = SpeechVoice(engine: .flite, name: "kal")
-        if let first = text.first, first.hasPrefix("voice=") {
-            voice = try library { try SpeechVoice(parsing: String(first.dropFirst(6))) }
-            text.removeFirst()
+        // The voice option leads (`voice=V`, `--voice V`, `--voice=V`); every word after it is the
+        // sentence, which may itself hold `=` or `--`.
+        var optionWords = 0
+        while optionWords < words.count {
+            let word = words[optionWords]
+            if word == "--voice" { optionWords += 2 } else if word.hasPrefix("voice=") || word.hasPrefix("--voice=") { optionWords += 1 } else { break }
         }
+        let options = try CommandOptions(Array(words.prefix(optionWords)), specs: [OptionSpec("voice")], usage: usage)
+        let text = Array(words.dropFirst(optionWords))
+        var voice = SpeechVoice(engine: .flite, name: "kal")
+        if let name = options["voice"] { voice = try library { try SpeechVoice(parsing: name) } }
         guard !text.isEmpty else { throw WorkbenchError.usage(usage) }
         let sentence = text.joined(separator: " ")
         let synthesizer = SpeechSynthesizer()
