@@ -89,7 +89,7 @@ public struct S2TRecipe: QuestionSourcedRecipe {
             r.voicesPerQuestion = 2
             r.batch = 8
             r.keepEvery = 4
-            r.steps = 600        // about 5.5 s a step on 2 cores: the steps fit in an hour
+            r.steps = 600        // 3.5–5.5 s a step on 2 cores (machine-dependent): the steps fit in an hour
             return r
         default:
             throw TrainingError("no S2T preset '\(name)': use \(presetNames.joined(separator: " or ")), or --config FILE")
